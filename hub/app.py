@@ -1,0 +1,145 @@
+"""create_app(settings): the one place where the hub is wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator, Callable
+
+from litestar import Litestar, Request, Response
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from hub import db as hubdb
+from hub.errors import DomainError
+from hub.mail import SmtpTransport, run_worker
+from hub.markup import render_markdown
+from hub.settings import Settings
+from hub.web.admin_pages import AdminPages
+from hub.web.api import Api
+from hub.web.auth_pages import AuthPages
+from hub.web.common import (
+    NotSignedIn,
+    page,
+    provide_db,
+    provide_now,
+    provide_settings,
+    provide_viewer,
+    see_other,
+)
+from hub.web.dev_mail import DevMailPages
+from hub.web.member_pages import MemberPages
+from hub.web.security import check_csrf, security_middleware
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("hub")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    if _is_api(request):
+        return Response({"status_code": status, "detail": message}, status_code=status)
+    return page(request, "hub/error.html", None, status_code=status, title=title, message=message)
+
+
+def handle_domain_error(request: Request, exc: DomainError) -> Response:
+    if _is_api(request):
+        body = {"status_code": exc.status_code, "detail": exc.message}
+        if exc.errors:
+            body["errors"] = exc.errors
+        return Response(body, status_code=exc.status_code)
+    return _error_page(request, exc.status_code, "That did not work", exc.message)
+
+
+def handle_not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+    if _is_api(request):
+        return Response({"status_code": 401, "detail": "Sign in first."}, status_code=401)
+    return see_other("/sign-in")
+
+
+def handle_http_error(request: Request, exc: HTTPException) -> Response:
+    if _is_api(request) or isinstance(exc, ValidationException):
+        body = {"status_code": exc.status_code, "detail": exc.detail}
+        if getattr(exc, "extra", None):
+            body["extra"] = exc.extra
+        return Response(body, status_code=exc.status_code)
+    titles = {404: "Page not found", 405: "Not allowed", 403: "Not allowed"}
+    return _error_page(request, exc.status_code, titles.get(exc.status_code, "Something is not right"), exc.detail)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(
+        request, 500, "Sorry, something went wrong", "The hub hit an unexpected problem. Nothing you typed was saved."
+    )
+
+
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], dt.datetime] = hubdb.utcnow, start_worker: bool | None = None
+) -> Litestar:
+    settings = settings or Settings.from_env(os.environ)
+    engine = hubdb.create_engine(settings.database_url)
+    factory = hubdb.session_factory(engine)
+    run_inline_worker = settings.run_worker_in_web if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = None
+        if run_inline_worker:
+            worker = asyncio.create_task(run_worker(factory, settings, SmtpTransport(settings), stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await engine.dispose()
+
+    def template_engine(engine_: JinjaTemplateEngine) -> None:
+        engine_.engine.filters["markdown"] = render_markdown
+
+    app = Litestar(
+        route_handlers=[
+            AuthPages, MemberPages, AdminPages, DevMailPages, Api,
+            create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),
+        ],
+        dependencies={
+            "db": Provide(provide_db),
+            "viewer": Provide(provide_viewer),
+            "now": Provide(provide_now, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        template_config=TemplateConfig(
+            directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=template_engine
+        ),
+        middleware=[DefineMiddleware(security_middleware, settings=settings)],
+        before_request=check_csrf,
+        exception_handlers={
+            DomainError: handle_domain_error,
+            NotSignedIn: handle_not_signed_in,
+            HTTPException: handle_http_error,
+            NotFoundException: handle_http_error,
+            Exception: handle_unexpected,
+        },
+        openapi_config=OpenAPIConfig(title="Network Weaving Hub API", version="1.0.0", path="/api/schema"),
+        lifespan=[lifespan],
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.session_factory = factory
+    app.state.engine = engine
+    app.state.clock = clock
+    return app

@@ -1,0 +1,190 @@
+"""The `hub` command: serve, worker, migrate, demo, create-admin, import-members."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from hub.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as exc:
+        sys.exit(f"hub: {exc}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from hub.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print(f"Database is up to date ({_safe_url(settings.database_url)}).")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _with_session(settings: Settings, work):  # noqa: ANN001, ANN202
+    from hub.db import create_engine, session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from hub.db import utcnow
+    from hub.demo import DEMO_ACCOUNTS, load_demo
+
+    cmd_migrate(args)
+    settings = _settings()
+    added = asyncio.run(_with_session(settings, lambda s: load_demo(s, utcnow().date(), size=args.size)))
+    print(f"Demo community: {'added ' + str(added) + ' members' if added else 'already loaded'}.")
+    print("\nSign in at", settings.base_url + "/sign-in", "with one of these addresses:")
+    for role, email in DEMO_ACCOUNTS.items():
+        print(f"  demo {role:<7} {email}")
+    if settings.mail_mode == "catch":
+        print(f"Then open the sign-in link from the caught mail at {settings.base_url}/dev/mail\n")
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    catcher = None
+    if settings.mail_mode == "catch" and settings.run_worker_in_web:
+        from hub.mailcatcher import start_catcher
+
+        catcher = start_catcher(settings.mail_dir, settings.smtp_host, settings.smtp_port)
+    try:
+        uvicorn.run(
+            "hub.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+            proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        )
+    finally:
+        if catcher is not None:
+            catcher.stop()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from hub.db import create_engine, session_factory
+    from hub.mail import SmtpTransport, run_worker
+
+    settings = _settings()
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print("Worker running; Ctrl+C to stop.")
+        try:
+            await run_worker(session_factory(engine), settings, SmtpTransport(settings), stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from hub.auth import normalise_email
+    from hub.errors import InvalidInput
+    from hub.models import Member
+
+    try:
+        email = normalise_email(args.email)
+    except InvalidInput as exc:
+        sys.exit(f"hub: {exc.errors['email']}")
+
+    async def work(session):  # noqa: ANN001, ANN202
+        member = await session.scalar(select(Member).where(Member.email == email))
+        if member is None:
+            member = Member(email=email, name=args.name or "", hub_role="admin")
+            session.add(member)
+        member.hub_role, member.status = "admin", "active"
+        await session.commit()
+
+    asyncio.run(_with_session(_settings(), work))
+    print(f"{email} is an admin. They sign in with a link sent to that address.")
+    return 0
+
+
+def cmd_import_members(args: argparse.Namespace) -> int:
+    from hub.db import utcnow
+    from hub.importer import ImportFailed, import_csv
+
+    path = Path(args.csv)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.exit(f"hub: cannot read {path}: {exc}")
+    try:
+        count = asyncio.run(_with_session(_settings(), lambda s: import_csv(s, text, utcnow().date())))
+    except ImportFailed as exc:
+        print(f"Nothing was imported from {path}; please fix these rows and try again:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"Imported {count} members from {path}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description="The Network Weaving Hub.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def serve_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=1, help="web processes (PostgreSQL only)")
+
+    p = sub.add_parser("serve", help="serve the web app (and, on the embedded default, the mail worker)")
+    serve_options(p)
+    p.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="deliver queued mail until stopped").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    p = sub.add_parser("demo", help="migrate, load the demo community and serve")
+    serve_options(p)
+    p.add_argument("--size", type=int, default=320)
+    p.add_argument("--no-serve", action="store_true", help="load the demo and exit")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("create-admin", help="make an email address an admin")
+    p.add_argument("email")
+    p.add_argument("--name", default="")
+    p.set_defaults(func=cmd_create_admin)
+    p = sub.add_parser("import-members", help="import members from a CSV file")
+    p.add_argument("csv")
+    p.set_defaults(func=cmd_import_members)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""The hub's tables. Invariants that must hold whatever the code does live here as constraints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db import Base, UTCDateTime, utcnow
+
+SECTORS = {
+    "nhs": "NHS",
+    "social_care": "Social care",
+    "third_sector": "Third sector",
+    "local_authority": "Local authority",
+    "academia": "Academia",
+    "lived_experience": "Lived experience",
+}
+NATIONS = {
+    "england": "England",
+    "scotland": "Scotland",
+    "wales": "Wales",
+    "northern_ireland": "Northern Ireland",
+}
+WEAVING_ROLES = {
+    "connector": "Connector",
+    "project_coordinator": "Project Coordinator",
+    "network_catalyst": "Network Catalyst/Facilitator",
+    "network_guardian": "Network Guardian",
+}
+HUB_ROLES = ("member", "weaver", "admin")
+MEMBER_STATUSES = ("active", "pending", "suspended")
+VISIBILITIES = {"members": "All members", "weavers": "Network weavers only"}
+MATCHING_CHOICES = {"active": "Take part", "paused": "Pause until a date", "opted_out": "Opt out"}
+PREFERENCES = {"online": "Online", "in_person": "In person", "either": "Either"}
+POST_KINDS = ("offer", "ask")
+POST_STATUSES = ("open", "fulfilled", "withdrawn")
+
+
+def _in(column: str, values) -> str:  # noqa: ANN001
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+member_interest = Table(
+    "member_interest",
+    Base.metadata,
+    Column("member_id", ForeignKey("member.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+post_tag = Table(
+    "post_tag",
+    Base.metadata,
+    Column("post_id", ForeignKey("post.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    label: Mapped[str] = mapped_column(String(80))
+
+
+class Member(Base):
+    __tablename__ = "member"
+    __table_args__ = (
+        CheckConstraint(_in("hub_role", HUB_ROLES), name="hub_role"),
+        CheckConstraint(_in("status", MEMBER_STATUSES), name="status"),
+        CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
+        CheckConstraint(_in("matching", MATCHING_CHOICES), name="matching"),
+        CheckConstraint(_in("prefers", PREFERENCES), name="prefers"),
+        CheckConstraint("hours_per_month >= 0 AND hours_per_month <= 200", name="hours_per_month"),
+        Index("ix_member_directory", "status", "visibility", "name"),
+        Index(
+            "ix_member_search_fts",
+            text("to_tsvector('english', search_text)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    pronouns: Mapped[Optional[str]] = mapped_column(String(40))
+    organisation: Mapped[str] = mapped_column(String(160), default="")
+    sector: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    nation: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    region: Mapped[str] = mapped_column(String(120), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    hours_per_month: Mapped[int] = mapped_column(Integer, default=0)
+    prefers: Mapped[str] = mapped_column(String(20), default="either")
+    visibility: Mapped[str] = mapped_column(String(20), default="members")
+    matching: Mapped[str] = mapped_column(String(20), default="active")
+    matching_paused_until: Mapped[Optional[dt.date]] = mapped_column(Date)
+    hub_role: Mapped[str] = mapped_column(String(20), default="member")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    #: Denormalised words of the profile and its open posts, kept for the directory search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    interests: Mapped[list[Tag]] = relationship(secondary=member_interest, order_by=Tag.label)
+    weaving_roles: Mapped[list["MemberWeavingRole"]] = relationship(
+        cascade="all, delete-orphan", order_by="MemberWeavingRole.role"
+    )
+    links: Mapped[list["MemberLink"]] = relationship(cascade="all, delete-orphan", order_by="MemberLink.id")
+    posts: Mapped[list["Post"]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="Post.id"
+    )
+
+    @property
+    def role_names(self) -> list[str]:
+        return [r.role for r in self.weaving_roles]
+
+    @property
+    def is_weaver(self) -> bool:
+        return self.hub_role in ("weaver", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.hub_role == "admin"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or "New member"
+
+
+class MemberWeavingRole(Base):
+    __tablename__ = "member_weaving_role"
+    __table_args__ = (CheckConstraint(_in("role", WEAVING_ROLES), name="role"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class MemberLink(Base):
+    __tablename__ = "member_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    url: Mapped[str] = mapped_column(String(500))
+
+
+class Post(Base):
+    """An offer (what a member can give) or an ask (a challenge they need help with)."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        CheckConstraint(_in("kind", POST_KINDS), name="kind"),
+        CheckConstraint(_in("status", POST_STATUSES), name="status"),
+        Index("ix_post_member_kind", "member_id", "kind", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    expires_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="posts")
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tag, order_by=Tag.label)
+
+    __mapper_args__ = {"polymorphic_on": "kind"}
+
+    def is_open(self, today: dt.date) -> bool:
+        return self.status == "open" and (self.expires_on is None or self.expires_on >= today)
+
+
+class Offer(Post):
+    __mapper_args__ = {"polymorphic_identity": "offer"}
+
+
+class Ask(Post):
+    __mapper_args__ = {"polymorphic_identity": "ask"}
+
+
+class Invite(Base):
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginToken(Base):
+    """A magic link. Only the hash of its secret is stored; it is spent by a conditional UPDATE."""
+
+    __tablename__ = "login_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a secret; only its hash is stored here."""
+
+    __tablename__ = "web_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class RateLimitHit(Base):
+    """One counted action; in the database so that every web replica sees the same count."""
+
+    __tablename__ = "rate_limit_hit"
+    __table_args__ = (Index("ix_rate_limit_hit_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+OUTBOX_STATUSES = ("queued", "sending", "sent", "retry", "failed")
+
+
+class OutboxMessage(Base):
+    """A mail to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    #: Optional idempotency key: enqueueing the same key twice yields one mail.
+    dedupe_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+
+__all__ = [
+    "Ask",
+    "Invite",
+    "LoginToken",
+    "Member",
+    "MemberLink",
+    "MemberWeavingRole",
+    "Offer",
+    "OutboxMessage",
+    "Post",
+    "RateLimitHit",
+    "Tag",
+    "UniqueConstraint",
+    "WebSession",
+]

@@ -1,0 +1,60 @@
+"""Weavers approve new members and invite people; admins change roles."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import auth, members
+from hub.errors import InvalidInput
+from hub.models import HUB_ROLES, Member
+from hub.settings import Settings
+from hub.web.common import page, require, see_other
+
+
+class AdminPages(Controller):
+    path = "/admin"
+    include_in_schema = False
+
+    async def _page(self, request: Request, db: AsyncSession, viewer: Member, **extra) -> Template:  # noqa: ANN003
+        staff = (
+            await db.scalars(select(Member).where(Member.hub_role != "member").order_by(Member.name))
+        ).all()
+        return page(
+            request, "hub/admin/members.html", viewer, pending=await members.pending_members(db), staff=staff,
+            roles=HUB_ROLES, errors=extra.pop("errors", {}), **extra,
+        )
+
+    @get("/members")
+    async def overview(self, request: Request, db: AsyncSession, viewer: Member | None) -> Template:
+        return await self._page(request, db, require(viewer, "weaver"))
+
+    @post("/members/{member_id:int}/approve")
+    async def approve(
+        self, db: AsyncSession, settings: Settings, viewer: Member | None, member_id: int
+    ) -> Redirect:
+        await members.approve_member(db, settings, require(viewer, "weaver"), member_id)
+        return see_other("/admin/members", notice="approved")
+
+    @post("/members/{member_id:int}/role")
+    async def change_role(
+        self, request: Request, db: AsyncSession, viewer: Member | None, member_id: int
+    ) -> Redirect:
+        role = (await request.form()).get("role", "")
+        await members.set_hub_role(db, require(viewer, "admin"), member_id, role)
+        return see_other(f"/members/{member_id}", notice="role-changed")
+
+    @post("/invites")
+    async def invite(
+        self, request: Request, db: AsyncSession, settings: Settings, viewer: Member | None
+    ) -> Template | Redirect:
+        me = require(viewer, "weaver")
+        email = (await request.form()).get("email", "")
+        try:
+            await auth.invite(db, settings, me, email)
+        except InvalidInput as exc:
+            await db.rollback()
+            return await self._page(request, db, me, errors=exc.errors, invite_email=email)
+        return see_other("/admin/members", notice="invited")

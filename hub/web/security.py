@@ -1,0 +1,144 @@
+"""Cookies, security headers and CSRF: the protections every route gets without asking.
+
+Every visitor carries one cookie. Before sign-in it holds a random anonymous id that the
+database has never seen, so a planted cookie cannot become a session; at sign-in it is
+replaced by a brand-new session secret. CSRF tokens are an HMAC of that cookie, and unsafe
+requests must also come from our own origin when the browser says where they come from.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+from litestar import Request, Response
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub import auth
+from hub.settings import Settings
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def session_cookie_header(settings: Settings, value: str, max_age: int | None) -> str:
+    parts = [f"{settings.session_cookie}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    if settings.cookie_secure:
+        parts.append("Secure")
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    return "; ".join(parts)
+
+
+def read_cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is treated as none
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def host_allowed(scope: Scope, allowed: set[str]) -> bool:
+    host = ""
+    for key, value in scope.get("headers", []):
+        if key == b"host":
+            host = value.decode("latin-1").lower()
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name in allowed or any(a.startswith("*.") and name.endswith(a[1:]) for a in allowed)
+
+
+async def bad_host(scope: Scope, receive: Receive, send: Send) -> None:
+    body = b'{"status_code": 400, "detail": "This host name is not one the hub answers to (ALLOWED_HOSTS)."}'
+    await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def security_middleware(app: ASGIApp, settings: Settings) -> ASGIApp:
+    allowed = {h.lower() for h in settings.allowed_hosts} | {urlsplit(settings.base_url).hostname or ""}
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        if not host_allowed(scope, allowed):
+            await bad_host(scope, receive, send)
+            return
+        visitor = read_cookie(scope, settings.session_cookie)
+        new_visitor = None
+        if not visitor or len(visitor) > 200:
+            visitor = new_visitor = auth.new_anonymous_visitor()
+        scope.setdefault("state", {})["visitor"] = visitor
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+                sets_own = any(
+                    v.startswith(settings.session_cookie + "=") for v in headers.getall("set-cookie", [])
+                )
+                if new_visitor and not sets_own:
+                    headers.add("set-cookie", session_cookie_header(settings, new_visitor, None))
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def _same_origin(request: Request, settings: Settings) -> bool:
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    ours = {urlsplit(settings.base_url)._replace(path="").geturl()}
+    host = request.headers.get("host")
+    if host:
+        ours.add(f"{request.url.scheme}://{host}")
+    return origin in ours
+
+
+def forbidden(request: Request, message: str) -> Response:
+    if request.url.path.startswith("/api"):
+        return Response({"detail": message, "status_code": 403}, status_code=403)
+    return Response(
+        f"<!doctype html><html lang=en><title>Form expired</title><main><h1>That did not work</h1>"
+        f"<p>{message}</p><p><a href=\"{request.url.path}\">Go back and try again</a></p></main></html>",
+        status_code=403,
+        media_type="text/html",
+    )
+
+
+async def check_csrf(request: Request) -> Response | None:
+    """before_request hook: unsafe requests need our origin and a token bound to the cookie."""
+    if request.method in SAFE_METHODS or request.route_handler.opt.get("csrf_exempt"):
+        return None
+    settings: Settings = request.app.state.settings
+    if not _same_origin(request, settings):
+        return forbidden(request, "This request came from another site, so it was refused.")
+    token = request.headers.get("x-csrf-token")
+    if token is None and request.content_type[0] in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        token = (await request.form()).get("_csrf")
+    visitor = request.scope.get("state", {}).get("visitor", "")
+    if not auth.csrf_ok(settings, visitor, token):
+        return forbidden(request, "This form has expired. Please reload the page and try again.")
+    return None
