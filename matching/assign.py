@@ -1,0 +1,234 @@
+"""The only module that calls solvers. Everything here works on indices and arrays; ids stay
+outside. Forbidden pairs are simply absent edges.
+
+Round (ask -> helper): a capacitated assignment solved as a min-cost flow (OR-Tools
+SimpleMinCostFlow) on the sparse candidate graph:
+
+    source -> asker (cap = min(capacity, #asks)) -> ask (cap 1) -> helper (one arc per edge)
+           -> sink (unit arcs with convex cost: the 2nd suggestion to one helper costs
+              load_penalty, the 3rd 2 * load_penalty, ...)        plus a free source -> sink bypass
+
+so every ask is answered at most once, nobody exceeds their capacity on either side, and
+only pairs that add weight are used. A member who both asks and helps shares one capacity
+across the two roles; a flow cannot say that, so when the flow answer over-uses such a member
+the problem is re-solved exactly as an integer program (scipy's HiGHS) if it is small, or
+repaired by lowering that member's helper capacity and re-solving if it is large.
+
+Peers (general graph): rustworkx's exact blossom max_weight_matching while the graph is small
+enough, else a deterministic greedy matching (about 0.9 of optimal, see DESIGN.md section 6).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import SolverError
+from .score import load_cost
+
+SCALE = 1_000_000        # integer costs for the flow solver
+MILP_EDGE_LIMIT = 20_000  # exact integer program for joint-capacity conflicts up to this size
+PEER_EXACT_NODES = 4_000  # exact blossom matching up to this many members with edges
+
+
+def _int_w(w: np.ndarray) -> np.ndarray:
+    return np.rint(np.asarray(w, dtype=np.float64) * SCALE).astype(np.int64)
+
+
+def solve_flow(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w: np.ndarray,
+               ask_cap: np.ndarray, help_cap: np.ndarray, load_penalty: float = 0.0) -> np.ndarray:
+    """Max-weight capacitated assignment (separate capacities per side). Returns the indices
+    of chosen edges, sorted."""
+    from ortools.graph.python import min_cost_flow
+
+    e_ask = np.asarray(e_ask, dtype=np.int64)
+    e_help = np.asarray(e_help, dtype=np.int64)
+    if e_ask.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    wi = _int_w(w)
+    pos = wi > 0
+    asks_used = np.unique(e_ask[pos])
+    helpers = np.unique(e_help[pos])
+    askers = np.unique(ask_owner[asks_used])
+    # node numbering: 0 source, 1 sink, askers, asks, helpers
+    n_askers, n_asks, n_helpers = askers.size, asks_used.size, helpers.size
+    asker_node = {int(m): 2 + i for i, m in enumerate(askers)}
+    ask_node = np.full(int(ask_owner.size), -1, dtype=np.int64)
+    ask_node[asks_used] = 2 + n_askers + np.arange(n_asks)
+    helper_base = 2 + n_askers + n_asks
+    helper_node = {int(m): helper_base + i for i, m in enumerate(helpers)}
+
+    tails, heads, caps, costs = [], [], [], []
+    asks_per_owner = np.bincount(ask_owner[asks_used], minlength=int(ask_owner.max(initial=0)) + 1)
+    supply = 0
+    for m in askers:
+        c = int(min(ask_cap[m], asks_per_owner[m]))
+        tails.append(0); heads.append(asker_node[int(m)]); caps.append(c); costs.append(0)
+        supply += c
+    for a in asks_used:
+        tails.append(asker_node[int(ask_owner[a])]); heads.append(int(ask_node[a])); caps.append(1); costs.append(0)
+    edge_arc0 = len(tails)
+    idx = np.flatnonzero(pos)
+    tails.extend(ask_node[e_ask[idx]].tolist())
+    heads.extend(helper_node[int(h)] for h in e_help[idx])
+    caps.extend([1] * idx.size)
+    costs.extend((-wi[idx]).tolist())
+    for m in helpers:
+        c = int(help_cap[m])
+        if load_penalty > 0:
+            for u in range(min(c, supply)):
+                tails.append(helper_node[int(m)]); heads.append(1); caps.append(1)
+                costs.append(int(round(load_cost(u, load_penalty) * SCALE)))
+        elif c > 0:
+            tails.append(helper_node[int(m)]); heads.append(1); caps.append(c); costs.append(0)
+    tails.append(0); heads.append(1); caps.append(supply); costs.append(0)
+
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(np.asarray(tails, dtype=np.int32),
+                                              np.asarray(heads, dtype=np.int32),
+                                              np.asarray(caps, dtype=np.int64),
+                                              np.asarray(costs, dtype=np.int64))
+    n_nodes = helper_base + n_helpers
+    supplies = np.zeros(n_nodes, dtype=np.int64)
+    supplies[0], supplies[1] = supply, -supply
+    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:
+        raise SolverError(f"min-cost flow ended with status {status}")
+    flows = smcf.flows(np.arange(edge_arc0, edge_arc0 + idx.size, dtype=np.int32))
+    return np.sort(idx[np.asarray(flows) > 0])
+
+
+def solve_milp(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w: np.ndarray,
+               capacity: np.ndarray, load_penalty: float = 0.0) -> np.ndarray:
+    """Exact integer program with one shared capacity per member (asker and helper roles)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    import scipy.sparse as sp
+
+    wi = _int_w(w).astype(np.float64) / SCALE
+    idx = np.flatnonzero(wi > 0)
+    if idx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    ea, eh, we = e_ask[idx], e_help[idx], wi[idx]
+    ne = idx.size
+    helpers = np.unique(eh)
+    # load variables: y[h, u] for u >= 1 (the first unit is free)
+    units = []
+    if load_penalty > 0:
+        for h in helpers:
+            for u in range(1, int(capacity[h])):
+                units.append((int(h), u))
+    nv = ne + len(units)
+    c = np.concatenate([-we, [round(load_cost(u, load_penalty) * SCALE) / SCALE for _, u in units]])
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    r = 0
+    for a in np.unique(ea):  # each ask at most once
+        sel = np.flatnonzero(ea == a)
+        rows += [r] * sel.size; cols += sel.tolist(); vals += [1.0] * sel.size
+        lo.append(0); hi.append(1); r += 1
+    members = np.unique(np.concatenate([ask_owner[ea], eh]))
+    for m in members:  # shared capacity
+        sel = np.flatnonzero((ask_owner[ea] == m) | (eh == m))
+        rows += [r] * sel.size; cols += sel.tolist()
+        vals += [1.0] * sel.size
+        lo.append(0); hi.append(int(capacity[m])); r += 1
+    if units:  # edges at h - paid units <= 1 (the first unit is free)
+        for h in helpers:
+            sel = np.flatnonzero(eh == h)
+            us = [ne + ui for ui, (hh, _) in enumerate(units) if hh == h]
+            rows += [r] * (sel.size + len(us)); cols += sel.tolist() + us
+            vals += [1.0] * sel.size + [-1.0] * len(us)
+            lo.append(-np.inf); hi.append(1); r += 1
+    A = sp.csr_matrix((vals, (rows, cols)), shape=(r, nv))
+    res = milp(c, constraints=LinearConstraint(A, lo, hi), integrality=np.ones(nv),
+               bounds=Bounds(0, 1), options={"disp": False})
+    if res.status != 0 or res.x is None:
+        raise SolverError(f"integer program ended with status {res.status}: {res.message}")
+    x = np.rint(res.x[:ne]).astype(bool)
+    return np.sort(idx[x])
+
+
+def _usage(ask_owner, e_ask, e_help, chosen, n_members):
+    use = np.bincount(ask_owner[e_ask[chosen]], minlength=n_members)
+    use += np.bincount(e_help[chosen], minlength=n_members)
+    return use
+
+
+def solve_round(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w: np.ndarray,
+                capacity: np.ndarray, load_penalty: float = 0.0) -> np.ndarray:
+    """Choose edges (ask e_ask[i] answered by member e_help[i], weight w[i]) maximising total
+    weight minus load penalties, each ask at most once, each member in at most capacity[m]
+    chosen edges counting both roles. Self edges must not be passed in."""
+    ask_owner = np.asarray(ask_owner, dtype=np.int64)
+    e_ask = np.asarray(e_ask, dtype=np.int64)
+    e_help = np.asarray(e_help, dtype=np.int64)
+    w = np.asarray(w, dtype=np.float64)
+    capacity = np.asarray(capacity, dtype=np.int64)
+    n = capacity.size
+    if np.any(ask_owner[e_ask] == e_help):
+        raise ValueError("self edges (a member answering their own ask) are not allowed")
+    ask_cap = capacity.copy()
+    help_cap = capacity.copy()
+    chosen = solve_flow(ask_owner, e_ask, e_help, w, ask_cap, help_cap, load_penalty)
+    use = _usage(ask_owner, e_ask, e_help, chosen, n)
+    if np.all(use <= capacity):
+        return chosen
+    if e_ask.size <= MILP_EDGE_LIMIT:
+        return solve_milp(ask_owner, e_ask, e_help, w, capacity, load_penalty)
+    for _ in range(20):  # repair: members over capacity keep their asks, help less
+        over = np.flatnonzero(use > capacity)
+        if over.size == 0:
+            return chosen
+        as_asker = np.bincount(ask_owner[e_ask[chosen]], minlength=n)
+        help_cap[over] = np.maximum(0, capacity[over] - as_asker[over])
+        chosen = solve_flow(ask_owner, e_ask, e_help, w, ask_cap, help_cap, load_penalty)
+        use = _usage(ask_owner, e_ask, e_help, chosen, n)
+    # last resort: drop the weakest edges of anyone still over capacity
+    keep = []
+    use = np.zeros(n, dtype=np.int64)
+    for e in chosen[np.argsort(-w[chosen], kind="stable")]:
+        a, h = ask_owner[e_ask[e]], e_help[e]
+        if use[a] < capacity[a] and use[h] < capacity[h]:
+            use[a] += 1
+            use[h] += 1
+            keep.append(e)
+    return np.sort(np.asarray(keep, dtype=np.int64))
+
+
+def solve_peers(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray,
+                exact_limit: int = PEER_EXACT_NODES) -> list[int]:
+    """Maximum-weight matching in a general graph: each node in at most one chosen edge.
+    Returns chosen edge indices, sorted."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    wi = _int_w(w)
+    good = np.flatnonzero((wi > 0) & (a != b))
+    if good.size == 0:
+        return []
+    nodes = np.unique(np.concatenate([a[good], b[good]]))
+    if nodes.size <= exact_limit:
+        import rustworkx as rx
+
+        local = {int(v): i for i, v in enumerate(nodes)}
+        g = rx.PyGraph(multigraph=False)
+        g.add_nodes_from(range(nodes.size))
+        best: dict[tuple[int, int], int] = {}
+        for e in good:
+            x, y = local[int(a[e])], local[int(b[e])]
+            key = (min(x, y), max(x, y))
+            if key not in best or wi[e] > wi[best[key]]:
+                best[key] = int(e)
+        for (x, y), e in sorted(best.items()):
+            g.add_edge(x, y, int(wi[e]))
+        matching = rx.max_weight_matching(g, max_cardinality=False, weight_fn=lambda x: x)
+        chosen = []
+        for x, y in matching:
+            chosen.append(best[(min(x, y), max(x, y))])
+        return sorted(chosen)
+    # greedy: heaviest edge first, ties by node ids
+    order = np.lexsort((np.maximum(a[good], b[good]), np.minimum(a[good], b[good]), -wi[good]))
+    used = np.zeros(n_nodes, dtype=bool)
+    chosen = []
+    for e in good[order]:
+        if not used[a[e]] and not used[b[e]]:
+            used[a[e]] = used[b[e]] = True
+            chosen.append(int(e))
+    return sorted(chosen)
