@@ -29,7 +29,9 @@ def text_reasons(ask: Analysis, item: Analysis, kind: str,
     covered: set[str] = set()
     for c in shared[:MAX_CONCEPT_REASONS]:
         label = CONCEPT_BY_KEY[c].label
-        a_span, o_span = ask.spans(c)[0], item.spans(c)[0]
+        a_spans, o_spans = ask.spans(c), item.spans(c)
+        common = [x for x in a_spans if any(_same(x, y) for y in o_spans)]
+        a_span, o_span = (common[0], common[0]) if common else (a_spans[0], o_spans[0])
         covered.update(_norm(x) for x in ask.spans(c) + item.spans(c))
         if _same(a_span, o_span):
             out.append(f"both mention '{a_span}' ({label})")
@@ -69,6 +71,13 @@ def peer_reasons(x: Analysis, y: Analysis, weight: Optional[Callable[[str], floa
             out.append(f"both interested in '{xs}' ({label})")
         else:
             out.append(f"both interested in {label} ('{xs}' / '{ys}')")
+    if not out:
+        links = sorted(((cx, cy) for cx in x.concepts for cy in y.concepts
+                        if cy in CONCEPT_BY_KEY[cx].related or cx in CONCEPT_BY_KEY[cy].related),
+                       key=lambda p: (-(weight("c:" + p[0]) + weight("c:" + p[1])), p))
+        for cx, cy in links[:1]:
+            out.append(f"related interests: '{x.spans(cx)[0]}' ({CONCEPT_BY_KEY[cx].label}) and "
+                       f"'{y.spans(cy)[0]}' ({CONCEPT_BY_KEY[cy].label})")
     if not out:
         for s in sorted(x.stems & y.stems, key=lambda s: (-weight("w:" + s), s))[:MAX_WORD_REASONS]:
             out.append(f"both mention '{x.surface(s)}'")

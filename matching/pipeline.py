@@ -259,8 +259,10 @@ def _peer_pairs(ix: Index, capacity_left: np.ndarray, opts: RoundOptions,
         if ids[y] < ids[x]:
             x, y = y, x
         reasons = explain.interest_reasons(members[x], members[y])
-        reasons += explain.peer_reasons(ix.item_an[ix.interest_item[x]], ix.item_an[ix.interest_item[y]],
-                                        ix.weight)
+        same = {s.casefold() for s in explain.shared_interests(members[x], members[y])}
+        reasons += [r for r in explain.peer_reasons(ix.item_an[ix.interest_item[x]],
+                                                    ix.item_an[ix.interest_item[y]], ix.weight)
+                    if not any(f"'{s}'" in r.casefold() for s in same)]
         reasons += explain.crossing_reason(members[x], members[y]) if opts.cross_weight else []
         if not reasons:
             reasons = ["similar interests"]

@@ -330,7 +330,8 @@ def analyse_many(texts: Sequence[str]) -> Analysis:
     offset = 0
     for p in parts:
         base = len(tokens)
-        tokens.extend(Token(t.stem, t.start + offset, t.end + offset, t.stop) for t in p.tokens)
+        tokens.extend(Token(t.stem, t.start + offset, t.end + offset, t.stop, t.brk or k == 0)
+                      for k, t in enumerate(p.tokens))
         hits.extend(ConceptHit(h.concept, h.start + offset, h.end + offset, h.first + base, h.last + base)
                     for h in p.hits)
         offset += len(p.text) + 3
