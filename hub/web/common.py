@@ -62,7 +62,11 @@ async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def provide_viewer(request: Request, db: AsyncSession) -> Member | None:
     visitor = request.scope.get("state", {}).get("visitor")
-    return await auth.member_for_session(db, visitor, clock_of(request)())
+    viewer = await auth.member_for_session(db, visitor, clock_of(request)())
+    if viewer is not None:
+        # Detached, so a rollback later in the request cannot expire what the page shows.
+        db.expunge(viewer)
+    return viewer
 
 
 def provide_now(request: Request) -> dt.datetime:

@@ -1,0 +1,137 @@
+"""Test helpers shared across packages: a fixed clock, a real SMTP inbox, factories, sign-in."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import secrets
+import socket
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from itertools import count
+
+from aiosmtpd.controller import Controller
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import auth
+from hub.models import Ask, Member, MemberWeavingRole, Offer, WebSession
+from hub.tags import get_or_create
+
+START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+
+
+class FixedClock:
+    """Time only moves when a test says so."""
+
+    def __init__(self, now: dt.datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Inbox:
+    """Messages received by a real SMTP server (aiosmtpd), parsed."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+def start_smtp(inbox: Inbox) -> Controller:
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def sign_in_token(message: EmailMessage) -> str:
+    match = re.search(r"/sign-in/confirm\?token=([\w-]+)", text_of(message))
+    assert match, "no sign-in link in the mail"
+    return match.group(1)
+
+
+_seq = count(1)
+
+
+async def make_member(session: AsyncSession, **overrides) -> Member:  # noqa: ANN003
+    """A complete, active member; any field can be overridden."""
+    n = next(_seq)
+    interests = overrides.pop("interests", ["Network mapping"])
+    roles = overrides.pop("weaving_roles", [])
+    values = dict(
+        email=f"person{n}@example.org", name=f"Person {n}", organisation=f"Org {n}", sector="nhs",
+        nation="england", region="Yorkshire", bio="I like **networks**.", hours_per_month=2,
+    )
+    values.update(overrides)
+    member = Member(**values)
+    member.interests = await get_or_create(session, interests)
+    member.weaving_roles = [MemberWeavingRole(role=r) for r in roles]
+    member.search_text = " ".join([member.name, member.organisation, *interests])
+    session.add(member)
+    await session.commit()
+    return member
+
+
+async def make_post(session: AsyncSession, member: Member, kind: str = "ask", **overrides) -> Offer | Ask:  # noqa: ANN003
+    tags = overrides.pop("tags", [])
+    cls = Offer if kind == "offer" else Ask
+    post = cls(member_id=member.id, title=overrides.pop("title", f"A {kind}"), **overrides)
+    post.tags = await get_or_create(session, tags)
+    session.add(post)
+    await session.commit()
+    return post
+
+
+async def session_cookie_for(session: AsyncSession, member: Member, now: dt.datetime) -> str:
+    """A signed-in session made directly, for tests about what a signed-in person may do."""
+    secret = secrets.token_urlsafe(32)
+    session.add(WebSession(id_hash=auth.digest(secret), member_id=member.id, expires_at=now + dt.timedelta(days=1)))
+    await session.commit()
+    return secret
+
+
+async def wait_for(predicate, timeout: float = 5.0) -> None:  # noqa: ANN001
+    """For real network peers only (an SMTP server in another thread), never for app time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def browser_like_client(app):  # noqa: ANN001, ANN201
+    """A test client that, like a test of Post/Redirect/Get should, sees the 303 itself."""
+    from litestar.testing import AsyncTestClient
+
+    client = AsyncTestClient(app)
+    client.follow_redirects = False
+    return client
