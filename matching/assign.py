@@ -67,10 +67,28 @@ def solve_flow(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w: 
         tails.append(asker_node[int(ask_owner[a])]); heads.append(int(ask_node[a])); caps.append(1); costs.append(0)
     edge_arc0 = len(tails)
     idx = np.flatnonzero(pos)
+    # two people are introduced at most once per round: when one asker has several asks the
+    # same helper could answer, those edges pass through a shared unit-capacity node
+    pair_key = ask_owner[e_ask[idx]] * np.int64(help_cap.size) + e_help[idx]
+    uniq, inverse, counts = np.unique(pair_key, return_inverse=True, return_counts=True)
+    multi = counts[inverse] > 1
+    pair_node = {}
+    next_node = helper_base + n_helpers
+    edge_heads = []
+    for e, key, is_multi in zip(idx, pair_key, multi):
+        if is_multi:
+            if int(key) not in pair_node:
+                pair_node[int(key)] = next_node
+                next_node += 1
+            edge_heads.append(pair_node[int(key)])
+        else:
+            edge_heads.append(helper_node[int(e_help[e])])
     tails.extend(ask_node[e_ask[idx]].tolist())
-    heads.extend(helper_node[int(h)] for h in e_help[idx])
+    heads.extend(edge_heads)
     caps.extend([1] * idx.size)
     costs.extend((-wi[idx]).tolist())
+    for key, node in pair_node.items():
+        tails.append(node); heads.append(helper_node[int(key % help_cap.size)]); caps.append(1); costs.append(0)
     for m in helpers:
         c = int(help_cap[m])
         if load_penalty > 0:
@@ -86,7 +104,7 @@ def solve_flow(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w: 
                                               np.asarray(heads, dtype=np.int32),
                                               np.asarray(caps, dtype=np.int64),
                                               np.asarray(costs, dtype=np.int64))
-    n_nodes = helper_base + n_helpers
+    n_nodes = next_node
     supplies = np.zeros(n_nodes, dtype=np.int64)
     supplies[0], supplies[1] = supply, -supply
     smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
@@ -130,6 +148,13 @@ def solve_milp(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w: 
         rows += [r] * sel.size; cols += sel.tolist()
         vals += [1.0] * sel.size
         lo.append(0); hi.append(int(capacity[m])); r += 1
+    lo_m, hi_m = np.minimum(ask_owner[ea], eh), np.maximum(ask_owner[ea], eh)
+    owner_help = lo_m * np.int64(capacity.size) + hi_m
+    for key in np.unique(owner_help):  # the same two people at most once per round
+        sel = np.flatnonzero(owner_help == key)
+        if sel.size > 1:
+            rows += [r] * sel.size; cols += sel.tolist(); vals += [1.0] * sel.size
+            lo.append(0); hi.append(1); r += 1
     if units:  # edges at h - paid units <= 1 (the first unit is free)
         for h in helpers:
             sel = np.flatnonzero(eh == h)
@@ -156,7 +181,8 @@ def solve_round(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w:
                 capacity: np.ndarray, load_penalty: float = 0.0) -> np.ndarray:
     """Choose edges (ask e_ask[i] answered by member e_help[i], weight w[i]) maximising total
     weight minus load penalties, each ask at most once, each member in at most capacity[m]
-    chosen edges counting both roles. Self edges must not be passed in."""
+    chosen edges counting both roles, and the same two people at most once. Self edges must
+    not be passed in."""
     ask_owner = np.asarray(ask_owner, dtype=np.int64)
     e_ask = np.asarray(e_ask, dtype=np.int64)
     e_help = np.asarray(e_help, dtype=np.int64)
@@ -167,30 +193,63 @@ def solve_round(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w:
         raise ValueError("self edges (a member answering their own ask) are not allowed")
     ask_cap = capacity.copy()
     help_cap = capacity.copy()
-    chosen = solve_flow(ask_owner, e_ask, e_help, w, ask_cap, help_cap, load_penalty)
-    use = _usage(ask_owner, e_ask, e_help, chosen, n)
-    if np.all(use <= capacity):
+    active = np.ones(e_ask.size, dtype=bool)
+
+    def solve() -> np.ndarray:
+        sub = np.flatnonzero(active)
+        return sub[solve_flow(ask_owner, e_ask[sub], e_help[sub], w[sub], ask_cap, help_cap, load_penalty)]
+
+    chosen = solve()
+    if _feasible(ask_owner, e_ask, e_help, chosen, capacity):
         return chosen
     if e_ask.size <= MILP_EDGE_LIMIT:
         return solve_milp(ask_owner, e_ask, e_help, w, capacity, load_penalty)
-    for _ in range(20):  # repair: members over capacity keep their asks, help less
+    for _ in range(20):  # repair large instances, then re-solve
+        use = _usage(ask_owner, e_ask, e_help, chosen, n)
         over = np.flatnonzero(use > capacity)
-        if over.size == 0:
+        dup = _mutual_duplicates(ask_owner, e_ask, e_help, w, chosen)
+        if over.size == 0 and dup.size == 0:
             return chosen
         as_asker = np.bincount(ask_owner[e_ask[chosen]], minlength=n)
         help_cap[over] = np.maximum(0, capacity[over] - as_asker[over])
-        chosen = solve_flow(ask_owner, e_ask, e_help, w, ask_cap, help_cap, load_penalty)
-        use = _usage(ask_owner, e_ask, e_help, chosen, n)
-    # last resort: drop the weakest edges of anyone still over capacity
-    keep = []
+        active[dup] = False
+        chosen = solve()
+    # last resort: keep the heaviest edges that still fit
+    keep, met = [], set()
     use = np.zeros(n, dtype=np.int64)
     for e in chosen[np.argsort(-w[chosen], kind="stable")]:
         a, h = ask_owner[e_ask[e]], e_help[e]
-        if use[a] < capacity[a] and use[h] < capacity[h]:
+        key = (min(a, h), max(a, h))
+        if use[a] < capacity[a] and use[h] < capacity[h] and key not in met:
             use[a] += 1
             use[h] += 1
+            met.add(key)
             keep.append(e)
     return np.sort(np.asarray(keep, dtype=np.int64))
+
+
+def _mutual_duplicates(ask_owner, e_ask, e_help, w, chosen) -> np.ndarray:
+    """Chosen edges that introduce two people who are already introduced by a heavier chosen
+    edge (A answers B's ask and B answers A's ask)."""
+    seen: dict[tuple[int, int], int] = {}
+    drop = []
+    for e in chosen[np.argsort(-w[chosen], kind="stable")]:
+        a, h = int(ask_owner[e_ask[e]]), int(e_help[e])
+        key = (min(a, h), max(a, h))
+        if key in seen:
+            drop.append(int(e))
+        else:
+            seen[key] = int(e)
+    return np.asarray(drop, dtype=np.int64)
+
+
+def _feasible(ask_owner, e_ask, e_help, chosen, capacity) -> bool:
+    use = _usage(ask_owner, e_ask, e_help, chosen, capacity.size)
+    if np.any(use > capacity):
+        return False
+    a, h = ask_owner[e_ask[chosen]], e_help[chosen]
+    keys = np.minimum(a, h) * np.int64(capacity.size) + np.maximum(a, h)
+    return np.unique(keys).size == keys.size
 
 
 def solve_peers(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray,
