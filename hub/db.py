@@ -21,6 +21,14 @@ NAMING_CONVENTION = {
 }
 
 
+#: Execution option marking a session that only reads (SQLite then begins DEFERRED).
+READ_ONLY_OPTION = "hub_read_only"
+
+
+async def mark_read_only(session: AsyncSession) -> None:
+    await session.connection(execution_options={READ_ONLY_OPTION: True})
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
 
@@ -81,7 +89,9 @@ def _make_sqlite_safe_for_concurrent_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers need no write lock; in WAL mode they never block the single writer.
+        deferred = conn.get_execution_options().get(READ_ONLY_OPTION)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

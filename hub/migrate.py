@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from hub.search_index import is_search_index_object
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -23,3 +25,8 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def include_name(name, type_, parent_names) -> bool:  # noqa: ANN001
+    """SQLite's FTS5 table and its shadow tables come from a migration, not from a model."""
+    return not (type_ == "table" and is_search_index_object(name))

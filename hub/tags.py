@@ -20,10 +20,7 @@ def slugify(label: str) -> str:
 
 
 def tidy_label(label: str) -> str:
-    label = " ".join(label.split())
-    if " " not in label and "-" in label:
-        label = label.replace("-", " ")
-    return label[:MAX_LABEL]
+    return " ".join(label.split())[:MAX_LABEL]
 
 
 def split_tags(raw: str | Iterable[str] | None) -> list[str]:

@@ -135,3 +135,19 @@ def browser_like_client(app):  # noqa: ANN001, ANN201
     client = AsyncTestClient(app)
     client.follow_redirects = False
     return client
+
+
+async def sign_in_as(client, db: AsyncSession, settings, member: Member, now: dt.datetime) -> str:  # noqa: ANN001
+    """Give the client a real session for `member`; returns the CSRF token for its forms."""
+    secret = await session_cookie_for(db, member, now)
+    client.cookies.set(settings.session_cookie, secret, domain="testserver.local")
+    return auth.csrf_token(settings, secret)
+
+
+async def reload_member(db: AsyncSession, member_id: int) -> Member:
+    """The member as the database has it now, after the app changed it in another session."""
+    from hub.members import load_member
+
+    await db.commit()  # end any open snapshot, then read afresh
+    db.expunge_all()
+    return await load_member(db, member_id)

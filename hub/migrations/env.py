@@ -7,15 +7,10 @@ from sqlalchemy.engine import Connection
 
 from hub.db import create_engine
 from hub.models import Base
-from hub.search_index import is_search_index_object
+from hub.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_name(name, type_, parent_names):  # noqa: ANN001
-    # SQLite's FTS5 table and its shadow tables are created by a migration, not by a model.
-    return not (type_ == "table" and is_search_index_object(name))
 
 
 def _run(connection: Connection) -> None:

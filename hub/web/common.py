@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub import auth
+from hub.db import mark_read_only
 from hub.models import MATCHING_CHOICES, NATIONS, PREFERENCES, SECTORS, VISIBILITIES, WEAVING_ROLES, Member
 from hub.settings import Settings
 
@@ -54,6 +55,8 @@ def clock_of(request: Request) -> Callable[[], dt.datetime]:
 async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with factory() as session:
+        if request.method in ("GET", "HEAD"):
+            await mark_read_only(session)
         try:
             yield session
         finally:

@@ -1,0 +1,90 @@
+"""`upgrade head` on an empty database produces exactly the models' schema, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+
+from hub.db import create_engine
+from hub.migrate import downgrade, include_name, upgrade
+from hub.models import Base
+from tests.conftest import POSTGRES_URL, _admin_execute, _postgres_available, skip_or_fail
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    problem = _postgres_available()
+    if problem:
+        skip_or_fail("postgres", problem)
+    name = f"hub_migrate_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _differences(url: str) -> list:
+    async def compare():
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_name": include_name, "compare_type": True}),
+                    Base.metadata,
+                )
+            )
+        await engine.dispose()
+        return diff
+
+    return asyncio.run(compare())
+
+
+def _tables(url: str) -> set[str]:
+    async def tables():
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        await engine.dispose()
+        return names
+
+    return asyncio.run(tables())
+
+
+def test_upgrade_head_on_an_empty_database_gives_exactly_the_models_schema(empty_database_url):
+    upgrade(empty_database_url)
+    assert _differences(empty_database_url) == []
+    assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
+
+
+def test_every_migration_can_be_undone_and_redone(empty_database_url):
+    upgrade(empty_database_url)
+    downgrade(empty_database_url, "base")
+    assert _tables(empty_database_url) <= {"alembic_version"}
+    upgrade(empty_database_url)
+    assert _differences(empty_database_url) == []
+
+
+def test_the_directory_has_a_full_text_index_on_each_database(empty_database_url):
+    upgrade(empty_database_url)
+
+    async def index_exists():
+        engine = create_engine(empty_database_url)
+        async with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                found = await conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'member_fts'"))
+            else:
+                found = await conn.scalar(
+                    text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_member_search_fts' AND indexdef LIKE '%gin%'")
+                )
+        await engine.dispose()
+        return found
+
+    assert asyncio.run(index_exists()) == 1
