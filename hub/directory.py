@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, column, exists, func, literal_column, or_, select, table, text
+from sqlalchemy import Select, and_, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
+from hub.members import MEMBER_LOADS
 from hub.models import Member, MemberWeavingRole, Post, Tag, member_interest, post_tag
-from hub.search_index import FTS_TABLE, fts5_query, tsquery_text
+from hub.search_index import FTS_TABLE, TS_CONFIG, fts5_query, tsquery_text
 from hub.tags import slugify
 
 PER_PAGE = 20
@@ -85,8 +85,8 @@ def _words(stmt: Select, query: DirectoryQuery, dialect: str) -> tuple[Select, o
         tsq = tsquery_text(query.q)
         if tsq is None:
             return stmt, None
-        vector = text("to_tsvector('english', member.search_text)")
-        tsquery = func.to_tsquery(literal_column("'english'"), tsq)
+        vector = literal_column(f"to_tsvector('{TS_CONFIG}', member.search_text)")
+        tsquery = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), tsq)
         stmt = stmt.where(vector.op("@@")(tsquery))
         return stmt, func.ts_rank(vector, tsquery).desc()
     match = fts5_query(query.q)
@@ -111,11 +111,7 @@ async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery) -
             await session.scalars(
                 select(Member)
                 .where(Member.id.in_(ids))
-                .options(
-                    selectinload(Member.interests),
-                    selectinload(Member.weaving_roles),
-                    selectinload(Member.posts).selectinload(Post.tags),
-                )
+                .options(*MEMBER_LOADS)
             )
         ).all()
     }

@@ -91,7 +91,7 @@ class Member(Base):
         Index("ix_member_directory", "status", "visibility", "name"),
         Index(
             "ix_member_search_fts",
-            text("to_tsvector('english', search_text)"),
+            text("to_tsvector('simple', search_text)"),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
     )

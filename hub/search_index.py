@@ -1,6 +1,6 @@
 """Directory full-text search: PostgreSQL's GIN tsvector index, SQLite's FTS5 table.
 
-PostgreSQL indexes `to_tsvector('english', member.search_text)` (declared on the model).
+PostgreSQL indexes `to_tsvector('simple', member.search_text)` (declared on the model).
 SQLite has no such index, so an external-content FTS5 table mirrors `member.search_text`
 and triggers keep it in step with every insert, update and delete.
 """
@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 
 FTS_TABLE = "member_fts"
+#: No stemming on either database: people type the start of a word and expect it to match
+#: ("evaluat" finds "evaluating"), which a stemmed index cannot do consistently.
+TS_CONFIG = "simple"
 
 SQLITE_CREATE = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
-    "search_text, content='member', content_rowid='id', tokenize='porter unicode61')",
+    "search_text, content='member', content_rowid='id', tokenize='unicode61')",
     f"""CREATE TRIGGER member_fts_ai AFTER INSERT ON member BEGIN
         INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text); END""",
     f"""CREATE TRIGGER member_fts_ad AFTER DELETE ON member BEGIN

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from hub.app import create_app
-from hub.db import create_engine, session_factory
+from hub.db import READ_ONLY_OPTION, create_engine, session_factory
 from hub.migrate import upgrade
 from hub.models import Base
 from hub.settings import Settings
@@ -115,8 +115,10 @@ def settings(database_url, inbox) -> Settings:
 
 @pytest.fixture
 async def db(settings):
+    """The test's own session. On SQLite it begins DEFERRED, so a read in a test never holds
+    the write lock that the app under test needs."""
     engine = create_engine(settings.database_url)
-    factory = session_factory(engine)
+    factory = session_factory(engine.execution_options(**{READ_ONLY_OPTION: True}))
     async with factory() as session:
         yield session
     await engine.dispose()

@@ -60,7 +60,7 @@ def upgrade() -> None:
     op.create_index('ix_member_directory', 'member', ['status', 'visibility', 'name'], unique=False)
     op.create_index(op.f('ix_member_nation'), 'member', ['nation'], unique=False)
     if op.get_context().dialect.name == "postgresql":
-        op.create_index('ix_member_search_fts', 'member', [sa.literal_column("to_tsvector('english', search_text)")], unique=False, postgresql_using='gin')
+        op.create_index('ix_member_search_fts', 'member', [sa.literal_column("to_tsvector('simple', search_text)")], unique=False, postgresql_using='gin')
     op.create_index(op.f('ix_member_sector'), 'member', ['sector'], unique=False)
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
