@@ -109,7 +109,72 @@ _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a bo
                int: "an integer", float: "a number", type(None): "null"}
 
 
+JSONSCHEMA_ALWAYS_UP_TO = 2000  # members; larger documents take the compiled fast path first
+
+
+def _is_str_list(v: Any, max_len: int = 200) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) and len(x) <= max_len for x in v)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _fast_valid(data: Any) -> bool:
+    """A plain-Python restatement of input.schema.json (the python jsonschema validator needs
+    about a millisecond per member, a minute and a half at 100,000 members). True means the
+    document satisfies the schema; False sends it to jsonschema for the exact message.
+    tests/matching checks that the two agree."""
+    if not isinstance(data, dict) or not isinstance(data.get("members"), list):
+        return False
+    hist = data.get("history", [])
+    if not isinstance(hist, list):
+        return False
+    for h in hist:
+        if not (isinstance(h, dict) and isinstance(h.get("a"), str) and isinstance(h.get("b"), str)
+                and 0 < len(h["a"]) <= 200 and 0 < len(h["b"]) <= 200
+                and h.get("outcome") in ("introduced", "declined") and type(h.get("outcome")) is str):
+            return False
+    for m in data["members"]:
+        if not isinstance(m, dict):
+            return False
+        mid = m.get("id")
+        if not isinstance(mid, str) or not 0 < len(mid) <= 200:
+            return False
+        if "interests" in m and not _is_str_list(m["interests"]):
+            return False
+        for kind in ("offers", "asks"):
+            if kind in m:
+                items = m[kind]
+                if not isinstance(items, list):
+                    return False
+                for it in items:
+                    if not (isinstance(it, dict) and isinstance(it.get("id"), str) and 0 < len(it["id"]) <= 200
+                            and isinstance(it.get("text"), str) and len(it["text"]) <= 10000
+                            and ("tags" not in it or _is_str_list(it["tags"]))):
+                        return False
+        if "capacity" in m:
+            c = m["capacity"]
+            if not (_is_num(c) and c == int(c) and c >= 0):
+                return False
+        for k in ("hours_given", "hours_received"):
+            if k in m and not (_is_num(m[k]) and m[k] >= 0):
+                return False
+        if "attributes" in m:
+            a = m["attributes"]
+            if not isinstance(a, dict):
+                return False
+            for k in ("organisation", "sector", "nation"):
+                if k in a and not (a[k] is None or isinstance(a[k], str)):
+                    return False
+    return True
+
+
 def validate_shape(data: Any) -> None:
+    """Check a parsed document against input.schema.json; raise SchemaError naming the field."""
+    members = data.get("members") if isinstance(data, dict) else None
+    if isinstance(members, list) and len(members) > JSONSCHEMA_ALWAYS_UP_TO and _fast_valid(data):
+        return
     import jsonschema  # imported lazily: only the boundary needs it
 
     validator = jsonschema.Draft202012Validator(schema())

@@ -19,14 +19,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from .thesaurus import CONCEPTS
 
-BLOCK_WEIGHTS = {"w": 0.40, "c": 0.50, "g": 0.10}
+BLOCK_WEIGHTS = {"w": 0.45, "c": 0.55, "g": 0.0}
 RELATED_WEIGHT = 0.35
 MAX_GAP = 1  # words allowed between neighbouring words of a thesaurus phrase
 
@@ -97,8 +97,7 @@ def stem(word: str) -> str:
     return w
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     stem: str
     start: int  # character span in the original text
     end: int
@@ -107,6 +106,8 @@ class Token:
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.lower().replace("\u2019", "'").replace("\u2018", "'")
@@ -116,13 +117,19 @@ def tokenize_all(text: str) -> list[Token]:
     """Every word with its stem and character span; stop words are flagged, not dropped,
     because thesaurus phrases such as "who knows whom" need them."""
     folded = _fold(text)
+    breaks = [m.start() for m in _BREAK_RE.finditer(folded)]
     out = []
     prev_end = 0
+    b = 0
     for m in _TOKEN_RE.finditer(folded):
         raw = m.group(0)
-        stop = raw in STOP_WORDS or (len(raw) == 1 and not raw.isdigit())
-        brk = bool(_BREAK_RE.search(folded, prev_end, m.start()))
-        out.append(Token(stem(raw), m.start(), m.end(), stop, brk))
+        start = m.start()
+        brk = False
+        while b < len(breaks) and breaks[b] < start:
+            if breaks[b] >= prev_end:
+                brk = True
+            b += 1
+        out.append(Token(stem(raw), start, m.end(), raw in STOP_WORDS or (len(raw) == 1 and not raw.isdigit()), brk))
         prev_end = m.end()
     return out
 
@@ -172,8 +179,7 @@ def _compile() -> None:
 _compile()
 
 
-@dataclass(frozen=True)
-class ConceptHit:
+class ConceptHit(NamedTuple):
     concept: str
     start: int  # character span of the matched phrase in the original text
     end: int
@@ -203,9 +209,14 @@ def _extend(tokens: Sequence[Token], stems: list[str], i: int, phrase: tuple[str
 def find_concepts(tokens: Sequence[Token]) -> list[ConceptHit]:
     hits: list[ConceptHit] = []
     stems = [t.stem for t in tokens]
-    n = len(stems)
+    present = set(stems)
     for i, s in enumerate(stems):
         for key, phrase in _TRIGGERS.get(s, ()):
+            if len(phrase) == 1:
+                hits.append(ConceptHit(key, tokens[i].start, tokens[i].end, i, i))
+                continue
+            if not present.issuperset(phrase[1:]):
+                continue
             j = _extend(tokens, stems, i, phrase)
             if j >= 0:
                 hits.append(ConceptHit(key, tokens[i].start, tokens[j].end, i, j))
@@ -288,9 +299,10 @@ def _raw_features(tokens: Sequence[Token], hits: Sequence[ConceptHit]) -> dict[s
     for a, b in zip(stems, stems[1:]):
         k = "w:" + a + " " + b
         f[k] = f.get(k, 0.0) + 1.0
-    for s in set(stems):
-        for g in _char_ngrams(s):
-            f["g:" + g] = f.get("g:" + g, 0.0) + 1.0
+    if BLOCK_WEIGHTS.get("g"):
+        for s in set(stems):
+            for g in _char_ngrams(s):
+                f["g:" + g] = f.get("g:" + g, 0.0) + 1.0
     direct = {h.concept for h in hits}
     for c in direct:
         spans = _merged_ranges([h for h in hits if h.concept == c])
