@@ -106,7 +106,8 @@ CONCEPTS: list[tuple[str, str, tuple[str, ...], str]] = [
      "communications|comms|communicate|communicating|communication|promote|promotion|publicity|"
      "marketing|raise profile|raise awareness|get word out|spread word|visibility|audience|"
      "audiences|message|messaging|newsletter|press release|media|reach more people|"
-     "nobody knows about|let people know|tell people about"),
+     "nobody knows about|let people know|tell people about|heard of|nobody heard|no one heard|"
+     "never heard|outside our|wider audience|known outside|profile"),
     ("social_media", "social media", ("communications",),
      "twitter|tweet|tweets|tweeting|linkedin|instagram|social media|hashtag|hashtags|followers|"
      "online presence|facebook|tiktok|threads|bluesky|mastodon|tweetchat|tweet chat|posts"),
@@ -143,7 +144,8 @@ CONCEPTS: list[tuple[str, str, tuple[str, ...], str]] = [
      "spc|statistical process control|run chart|run charts|control chart|control charts|"
      "measurement improvement|measure|measures|measuring|baseline|variation|special cause|"
      "common cause|know improving|tell if working|show improvement|track progress|outcome measures|"
-     "process measures|balancing measures"),
+     "process measures|balancing measures|making things better|make things better|making difference|"
+     "is it working|know if working|tell if|know if|actually better|actually working|getting better"),
     ("qi_methods", "quality improvement methods", ("measurement", "change"),
      "quality improvement|qi|improvement science|improvement methods|improvement methodology|"
      "pdsa|plan do study act|model improvement|driver diagram|driver diagrams|process map|"
@@ -212,7 +214,8 @@ CONCEPTS: list[tuple[str, str, tuple[str, ...], str]] = [
      "conflict|conflicts|disagreement|disagreements|difficult conversations|difficult conversation|"
      "tension|tensions|mediation|mediate|mediator|falling out|fall out|challenging behaviour|"
      "courageous conversations|courageous conversation|power struggles|argue|arguing|"
-     "personality clash"),
+     "personality clash|clash|clashing|clashes|caught middle|keep arguing|bad blood|friction|"
+     "fallen out|relationships broken"),
     ("power", "power, hierarchy and agency", ("leadership", "conflict"),
      "power|hierarchy|hierarchies|hierarchical|power dynamics|old power|new power|flat structure|"
      "status|gatekeepers|gatekeeper|control|permission|agency|top down|bottom up|grassroots"),
@@ -312,7 +315,8 @@ CONCEPTS: list[tuple[str, str, tuple[str, ...], str]] = [
     ("digital_inclusion", "digital inclusion", ("digital_tools", "inequalities"),
      "digital inclusion|digital exclusion|digitally excluded|digital skills|digital inequalities|"
      "digital inequality|digital poverty|get online|getting online|internet access|data poverty|"
-     "tablets|devices|tech support|not online|offline"),
+     "tablets|devices|tech support|not online|offline|use internet|internet|no internet|"
+     "without internet|smartphone|smartphones|digital confidence|online safely"),
     ("digital_tools", "digital tools and platforms", ("online_community", "online_facilitation"),
      "digital tools|digital tool|software|app|apps|technology|tech|online tools|microsoft teams|"
      "google docs|google drive|sharepoint|trello|notion|airtable|crm|database|website|websites|"
@@ -325,7 +329,8 @@ CONCEPTS: list[tuple[str, str, tuple[str, ...], str]] = [
      "share resources|what others done|done before"),
     ("book_club", "book clubs and reading groups", ("knowledge_sharing",),
      "book club|book clubs|reading group|reading groups|journal club|journal clubs|"
-     "discuss book|reading list|read together"),
+     "discuss book|reading list|read together|read discuss|read and discuss|discuss ideas|"
+     "readings|author|authors|chapter|chapters"),
     ("partnership", "partnership and cross-organisation working", ("network_weaving", "systems_thinking"),
      "partnership|partnerships|partner|partners|collaboration|collaborate|collaborating|"
      "collaborative|cross organisational|across organisations|across organisation|alliance|"
