@@ -99,7 +99,7 @@ def create_app(
         stop = asyncio.Event()
         worker = None
         if run_inline_worker:
-            worker = asyncio.create_task(run_worker(factory, settings, SmtpTransport(settings), stop))
+            worker = asyncio.create_task(run_worker(factory, settings, SmtpTransport(settings), stop, now=clock))
         try:
             yield
         finally:

@@ -63,7 +63,7 @@ async def request_sign_in(
         return
     if member is None and settings.join_policy == "invite" and not await _invited(session, email):
         await mail.enqueue(
-            session, settings, to=email, template="invite_only", subject="Joining the Network Weaving Hub",
+            session, settings, now=now, to=email, template="invite_only", subject="Joining the Network Weaving Hub",
             context={"base_url": settings.base_url},
         )
         await session.commit()
@@ -76,7 +76,7 @@ async def request_sign_in(
         )
     )
     await mail.enqueue(
-        session, settings, to=email, template="sign_in", subject="Your sign-in link for the Network Weaving Hub",
+        session, settings, now=now, to=email, template="sign_in", subject="Your sign-in link for the Network Weaving Hub",
         context={
             "link": f"{settings.base_url}/sign-in/confirm?token={secret}",
             "minutes": settings.magic_link_minutes,
@@ -152,14 +152,16 @@ async def sign_out_everywhere(session: AsyncSession, member_id: int) -> None:
     await session.commit()
 
 
-async def invite(session: AsyncSession, settings: Settings, inviter: Member, raw_email: str) -> None:
+async def invite(
+    session: AsyncSession, settings: Settings, inviter: Member, raw_email: str, now: dt.datetime
+) -> None:
     email = normalise_email(raw_email)
     if await session.scalar(select(Member.id).where(Member.email == email)) is not None:
         raise InvalidInput("That person is already a member.", {"email": "Already a member."})
     if not await _invited(session, email):
-        session.add(Invite(email=email, invited_by_id=inviter.id))
+        session.add(Invite(email=email, invited_by_id=inviter.id, created_at=now))
         await mail.enqueue(
-            session, settings, to=email, template="invitation", subject="You are invited to the Network Weaving Hub",
+            session, settings, now=now, to=email, template="invitation", subject="You are invited to the Network Weaving Hub",
             context={"inviter": inviter.display_name, "link": f"{settings.base_url}/sign-in"},
         )
     await session.commit()

@@ -64,6 +64,7 @@ async def enqueue(
     session: AsyncSession,
     settings: Settings,
     *,
+    now: dt.datetime,
     to: str,
     template: str,
     subject: str,
@@ -72,7 +73,8 @@ async def enqueue(
     dedupe_key: str | None = None,
     not_before: dt.datetime | None = None,
 ) -> OutboxMessage | None:
-    """Add a mail to the caller's transaction. With a dedupe_key, a second call adds nothing."""
+    """Add a mail to the caller's transaction, due at `not_before` (default: now).
+    With a dedupe_key, a second call adds nothing."""
     if dedupe_key is not None:
         existing = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
@@ -86,7 +88,8 @@ async def enqueue(
         text_body=mail.text,
         html_body=mail.html,
         headers=dict(headers or {}),
-        next_attempt_at=not_before or utcnow(),
+        next_attempt_at=not_before or now,
+        created_at=now,
     )
     session.add(row)
     await session.flush()
@@ -200,13 +203,14 @@ async def run_worker(
     transport: Transport,
     stop: asyncio.Event,
     sweeps: tuple[Callable[[], Awaitable[object]], ...] = (),
+    now: Callable[[], dt.datetime] = utcnow,
 ) -> None:
     """Deliver until told to stop; idle workers poll. Sweeps are idempotent periodic jobs."""
     while not stop.is_set():
         try:
             for sweep in sweeps:
                 await sweep()
-            sent = await deliver_due(factory, settings, transport)
+            sent = await deliver_due(factory, settings, transport, now=now)
         except Exception:  # noqa: BLE001 - a worker outlives a database hiccup
             log.exception("worker pass failed; retrying")
             sent = 0

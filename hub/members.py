@@ -148,7 +148,9 @@ async def pending_members(session: AsyncSession) -> list[Member]:
     return list((await session.scalars(select(Member).where(Member.status == "pending").order_by(Member.created_at))).all())
 
 
-async def approve_member(session: AsyncSession, settings: Settings, actor: Member, member_id: int) -> Member:
+async def approve_member(
+    session: AsyncSession, settings: Settings, actor: Member, member_id: int, now: dt.datetime
+) -> Member:
     if not actor.is_weaver:
         raise Forbidden("Only network weavers and admins can approve members.")
     member = await session.get(Member, member_id)
@@ -156,7 +158,7 @@ async def approve_member(session: AsyncSession, settings: Settings, actor: Membe
         raise NotFound("No member is waiting for approval with that id.")
     member.status = "active"
     await mail.enqueue(
-        session, settings, to=member.email, template="member_approved", subject="You are now a member of the hub",
+        session, settings, now=now, to=member.email, template="member_approved", subject="You are now a member of the hub",
         context={"link": settings.base_url}, dedupe_key=f"member-approved:{member.id}",
     )
     await session.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -33,9 +35,9 @@ class AdminPages(Controller):
 
     @post("/members/{member_id:int}/approve")
     async def approve(
-        self, db: AsyncSession, settings: Settings, viewer: Member | None, member_id: int
+        self, db: AsyncSession, settings: Settings, viewer: Member | None, member_id: int, now: dt.datetime
     ) -> Redirect:
-        await members.approve_member(db, settings, require(viewer, "weaver"), member_id)
+        await members.approve_member(db, settings, require(viewer, "weaver"), member_id, now)
         return see_other("/admin/members", notice="approved")
 
     @post("/members/{member_id:int}/role")
@@ -48,12 +50,12 @@ class AdminPages(Controller):
 
     @post("/invites")
     async def invite(
-        self, request: Request, db: AsyncSession, settings: Settings, viewer: Member | None
+        self, request: Request, db: AsyncSession, settings: Settings, viewer: Member | None, now: dt.datetime
     ) -> Template | Redirect:
         me = require(viewer, "weaver")
         email = (await request.form()).get("email", "")
         try:
-            await auth.invite(db, settings, me, email)
+            await auth.invite(db, settings, me, email, now)
         except InvalidInput as exc:
             await db.rollback()
             return await self._page(request, db, me, errors=exc.errors, invite_email=email)

@@ -233,5 +233,5 @@ class Api(Controller):
         self, db: AsyncSession, settings: Settings, viewer: Member | None, member_id: int, now: dt.datetime
     ) -> MemberOut:
         me = require(viewer, "weaver")
-        await members.approve_member(db, settings, me, member_id)
+        await members.approve_member(db, settings, me, member_id, now)
         return member_out(await members.load_member(db, member_id), me, now.date())

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hub import mail
 from hub.db import create_engine, session_factory
 from hub.models import OutboxMessage
-from tests.support import free_port, html_of, text_of
+from tests.support import START, FixedClock, free_port, html_of, text_of
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ async def worker_factory(settings):
 async def queue(db, settings, n: int = 1, name: str = "Ana") -> None:  # noqa: ANN001
     for i in range(n):
         await mail.enqueue(
-            db, settings, to=f"p{i}@example.org", template="invitation", subject=f"Invitation {i}",
+            db, settings, now=START, to=f"p{i}@example.org", template="invitation", subject=f"Invitation {i}",
             context={"inviter": name, "link": "https://example.org/join"},
         )
     await db.commit()
@@ -54,7 +54,7 @@ async def test_a_mail_arrives_with_text_and_html_parts_and_stable_headers(db, se
 
 async def test_enqueueing_with_the_same_key_twice_sends_one_mail(db, settings):
     for _ in range(2):
-        await mail.enqueue(db, settings, to="a@example.org", template="invitation", subject="Hi",
+        await mail.enqueue(db, settings, now=START, to="a@example.org", template="invitation", subject="Hi",
                            context={"inviter": "A", "link": "x"}, dedupe_key="once")
     await db.commit()
     assert await statuses(db) == Counter({"queued": 1})
@@ -114,3 +114,18 @@ async def test_two_workers_at_once_send_every_mail_exactly_once(db, settings, in
     ids = Counter(m["Message-ID"] for m in inbox.messages)
     assert len(ids) == 60 and max(ids.values()) == 1
     assert await statuses(db) == Counter({"sent": 60})
+
+
+async def test_the_worker_inside_the_web_app_delivers_by_the_apps_clock(settings, inbox):
+    """The embedded default: `hub serve` runs the worker, on the same clock as the app."""
+    from hub.app import create_app
+    from tests.support import browser_like_client, wait_for
+    from tests.hub.test_sign_in import csrf_from
+
+    far_future = FixedClock(START.replace(year=2031))
+    app = create_app(settings.with_(worker_poll_seconds=0.05), clock=far_future, start_worker=True)
+    async with browser_like_client(app) as client:
+        page = await client.get("/sign-in")
+        await client.post("/sign-in", data={"email": "later@example.org", "_csrf": csrf_from(page.text)})
+        await wait_for(lambda: inbox.to("later@example.org"), timeout=10)
+    assert len(inbox.to("later@example.org")) == 1

@@ -173,7 +173,7 @@ async def test_invite_only_policy_sends_no_link_to_strangers_but_does_to_the_inv
         weaver = await make_member(db, email="weaver@example.org", hub_role="weaver")
         from hub import auth
 
-        await auth.invite(db, invite_only, weaver, "friend@example.org")
+        await auth.invite(db, invite_only, weaver, "friend@example.org", clock())
         response = await sign_in(client, app, invite_only, inbox, "friend@example.org")
         assert response.status_code == 303
     assert await db.scalar(select(Member.status).where(Member.email == "friend@example.org")) == "active"

@@ -1,0 +1,81 @@
+"""`hub import-members members.csv`: every bad row named, nothing half-imported."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.importer import ImportFailed, import_csv
+from hub.models import Member, Post
+from tests.support import START, make_member
+
+HEADER = "email,name,organisation,sector,nation,interests,weaving_roles,hours_per_month,offers,asks\n"
+GOOD = (
+    HEADER
+    + "ana@example.org,Ana Jones,Valley Trust,Third sector,Wales,Network mapping; Kumu,Connector,4,Kumu clinics,\n"
+    + "ben@example.org,Ben Ode,City Council,local_authority,England,Co-production,,2,,How do we evaluate our network?\n"
+)
+
+
+async def count(db, model) -> int:  # noqa: ANN001
+    await db.commit()
+    return await db.scalar(select(func.count()).select_from(model))
+
+
+async def test_a_spreadsheet_of_members_is_imported_with_interests_roles_offers_and_asks(db):
+    assert await import_csv(db, GOOD, START.date()) == 2
+    ana = await db.scalar(select(Member).where(Member.email == "ana@example.org"))
+    assert (ana.name, ana.sector, ana.nation, ana.hours_per_month) == ("Ana Jones", "third_sector", "wales", 4)
+    assert await count(db, Post) == 2
+
+
+async def test_every_bad_row_is_named_and_nothing_is_imported(db):
+    await make_member(db, email="taken@example.org")
+    bad = (
+        GOOD
+        + "not-an-email,Cat,,,,,,,,\n"
+        + "dan@example.org,,,Astrology,Mars,,Wizard,lots,,\n"
+        + "ana@example.org,Ana Again,,,,,,,,\n"
+        + "taken@example.org,Taken,,,,,,,,\n"
+    )
+    with pytest.raises(ImportFailed) as failure:
+        await import_csv(db, bad, START.date())
+    problems = "\n".join(failure.value.problems)
+    assert "Row 4 (not-an-email)" in problems
+    for fragment in ("Row 5 (dan@example.org): Name is required", "Row 5 (dan@example.org): Choose a sector",
+                     "Row 5 (dan@example.org): Choose a nation", "Row 5 (dan@example.org): Hours a month",
+                     "Row 5 (dan@example.org): Choose network-weaving roles",
+                     "Row 6 (ana@example.org): the same email is already on row 2",
+                     "Row 7 (taken@example.org): already a member"):
+        assert fragment in problems
+    assert await count(db, Member) == 1 and await count(db, Post) == 0
+
+
+async def test_a_file_without_the_required_columns_is_refused_with_the_known_columns(db):
+    with pytest.raises(ImportFailed) as failure:
+        await import_csv(db, "mail,fullname\nx@example.org,X\n", START.date())
+    assert "missing: email, name" in failure.value.problems[0]
+
+
+def test_the_command_line_reports_bad_rows_and_exits_2(tmp_path, sqlite_template):
+    import shutil
+
+    database = tmp_path / "hub.sqlite3"
+    shutil.copy(sqlite_template, database)
+    csv_file = tmp_path / "members.csv"
+    csv_file.write_text(HEADER + "bad,,,,,,,,,\n")
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}", "SECRET_KEY": "x"}
+    result = subprocess.run([sys.executable, "-m", "hub.cli", "import-members", str(csv_file)],
+                            capture_output=True, text=True, env=env, cwd=Path(__file__).parents[2])
+    assert result.returncode == 2
+    assert "Nothing was imported" in result.stderr and "Row 2 (bad)" in result.stderr
+    assert "Traceback" not in result.stderr
+    csv_file.write_text(GOOD)
+    result = subprocess.run([sys.executable, "-m", "hub.cli", "import-members", str(csv_file)],
+                            capture_output=True, text=True, env=env, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0 and "Imported 2 members" in result.stdout

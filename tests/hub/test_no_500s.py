@@ -1,0 +1,60 @@
+"""Nothing a person types reaches a 500: every form and API body answers with a 2xx, 3xx or 4xx."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from tests.support import make_member, sign_in_as
+
+NASTY = [
+    "", " ", "\x00", "a" * 10_000, "<script>alert(1)</script>", "'; DROP TABLE member; --", "ñandú 🧶",
+    "\u202e", "-1", "1e309", "NaN", "2026-02-30", "../../etc/passwd", "%00", "{{7*7}}", "\r\nBcc: x@example.org",
+]
+PROFILE_FIELDS = ["name", "pronouns", "organisation", "sector", "nation", "region", "bio", "interests",
+                  "weaving_roles", "hours_per_month", "prefers", "links", "visibility", "matching",
+                  "matching_paused_until"]
+POST_FIELDS = ["title", "description", "tags", "expires_on"]
+
+any_text = st.one_of(st.sampled_from(NASTY), st.text(max_size=300))
+fuzz = hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@fuzz
+@given(values=st.fixed_dictionaries({f: any_text for f in PROFILE_FIELDS}))
+async def test_the_profile_form_never_fails_on_what_is_typed(client, db, settings, clock, values):
+    me = await make_member(db)
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    response = await client.post("/profile", data={**values, "_csrf": csrf})
+    assert response.status_code in (303, 422), response.text[:300]
+
+
+@fuzz
+@given(values=st.fixed_dictionaries({f: any_text for f in POST_FIELDS}), path=st.sampled_from(["/asks", "/offers"]))
+async def test_the_offer_and_ask_forms_never_fail_on_what_is_typed(client, db, settings, clock, values, path):
+    me = await make_member(db)
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    response = await client.post(path, data={**values, "_csrf": csrf})
+    assert response.status_code in (303, 422), response.text[:300]
+
+
+@fuzz
+@given(query=st.fixed_dictionaries({k: any_text for k in ["q", "tag", "nation", "sector", "role", "has", "page"]}))
+async def test_the_directory_never_fails_on_what_is_typed(client, db, settings, clock, query):
+    me = await make_member(db)
+    await sign_in_as(client, db, settings, me, clock())
+    cleaned = {k: v.replace("\x00", "") for k, v in query.items()}
+    page = await client.get("/members", params=cleaned)
+    api = await client.get("/api/members", params=cleaned)
+    assert page.status_code in (200, 400) and api.status_code in (200, 400), (page.text[:300], api.text[:300])
+
+
+@fuzz
+@given(body=st.dictionaries(st.sampled_from(PROFILE_FIELDS), st.one_of(
+    any_text, st.integers(), st.floats(allow_nan=True), st.none(), st.lists(any_text, max_size=3), st.booleans(),
+)))
+async def test_the_api_never_fails_on_any_json_body(client, db, settings, clock, body):
+    me = await make_member(db)
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    response = await client.put("/api/me", json=body, headers={"x-csrf-token": csrf})
+    assert response.status_code in (200, 400, 422), response.text[:300]
+    assert "detail" in response.json() or response.status_code == 200
