@@ -287,3 +287,193 @@ __all__ = [
     "UniqueConstraint",
     "WebSession",
 ]
+
+
+# --- Weaving: rounds, suggestions, introductions, follow-up, timebank, connections -----------
+
+INTRO_CONSENT = {"direct": "Introduce me straight away", "ask_first": "Ask me first"}
+ROUND_STATUSES = ("queued", "running", "done", "failed")
+SUGGESTION_STATUSES = ("pending", "approved", "declined", "skipped", "superseded")
+SUGGESTION_SOURCES = ("round", "self_service", "triangle")
+INTRODUCTION_STATUSES = ("awaiting_consent", "sent", "met", "not_yet", "did_not_happen", "declined")
+CONSENT_STATES = ("pending", "yes", "no", "auto")
+MET_ANSWERS = ("met", "not_yet", "did_not_happen")
+
+
+class MemberPreference(Base):
+    """Per-member choices about weaving that are not part of the public profile."""
+
+    __tablename__ = "member_preference"
+    __table_args__ = (CheckConstraint(_in("intro_consent", INTRO_CONSENT), name="intro_consent"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    intro_consent: Mapped[str] = mapped_column(String(20), default="ask_first")
+    #: False: left out of the network map and anonymised in exports.
+    on_map: Mapped[bool] = mapped_column(default=True)
+
+
+class MatchRound(Base):
+    """One run of the matcher over the community (or one interest, or one group)."""
+
+    __tablename__ = "match_round"
+    __table_args__ = (CheckConstraint(_in("status", ROUND_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    scope: Mapped[str] = mapped_column(String(20), default="community")  # community | interest | group
+    scope_value: Mapped[str] = mapped_column(String(160), default="")
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0..100
+    message: Mapped[str] = mapped_column(Text, default="")
+    scheduled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+
+class Suggestion(Base):
+    """A proposed introduction waiting for a weaver: `a` is the asker where it answers an ask."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        CheckConstraint(_in("status", SUGGESTION_STATUSES), name="status"),
+        CheckConstraint(_in("source", SUGGESTION_SOURCES), name="source"),
+        CheckConstraint("a_id <> b_id", name="not_self"),
+        Index("ix_suggestion_status_round", "status", "round_id"),
+        Index("ix_suggestion_pair", "a_id", "b_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[Optional[int]] = mapped_column(ForeignKey("match_round.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20), default="round")
+    a_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    b_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    ask_id: Mapped[Optional[int]] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
+    offer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
+    score: Mapped[float] = mapped_column(default=0.0)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+
+
+class SuggestionDecision(Base):
+    """Every weaver decision, kept: who did what to which suggestion, and when."""
+
+    __tablename__ = "suggestion_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestion.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(30))  # approve | edit | swap | decline | skip | bulk_approve
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Introduction(Base):
+    """An approved suggestion on its way to, or past, the two members' inboxes."""
+
+    __tablename__ = "introduction"
+    __table_args__ = (
+        CheckConstraint(_in("status", INTRODUCTION_STATUSES), name="status"),
+        CheckConstraint(_in("a_consent", CONSENT_STATES), name="a_consent"),
+        CheckConstraint(_in("b_consent", CONSENT_STATES), name="b_consent"),
+        CheckConstraint("a_id <> b_id", name="not_self"),
+        Index("ix_introduction_pair", "a_id", "b_id"),
+        Index("ix_introduction_follow_up", "status", "follow_up_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[Optional[int]] = mapped_column(ForeignKey("suggestion.id", ondelete="SET NULL"), unique=True)
+    a_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    b_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    ask_id: Mapped[Optional[int]] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
+    offer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="awaiting_consent")
+    a_consent: Mapped[str] = mapped_column(String(10), default="pending")
+    b_consent: Mapped[str] = mapped_column(String(10), default="pending")
+    introduced_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    follow_up_due_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    follow_up_sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+
+class FollowUpAnswer(Base):
+    """One side's answer to "did you meet, did it help, how many hours?"."""
+
+    __tablename__ = "follow_up_answer"
+    __table_args__ = (
+        UniqueConstraint("introduction_id", "member_id", name="uq_follow_up_answer_once"),
+        CheckConstraint(_in("met", MET_ANSWERS), name="met"),
+        CheckConstraint("hours >= 0 AND hours <= 200", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    introduction_id: Mapped[int] = mapped_column(ForeignKey("introduction.id", ondelete="CASCADE"))
+    member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    met: Mapped[str] = mapped_column(String(20))
+    helped: Mapped[Optional[bool]] = mapped_column()
+    hours: Mapped[float] = mapped_column(default=0.0)
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Exchange(Base):
+    """A timebank transaction: `hours` given by `giver` to `receiver`. Its two ledger entries sum to zero."""
+
+    __tablename__ = "exchange"
+    __table_args__ = (
+        CheckConstraint("hours > 0 AND hours <= 200", name="hours"),
+        CheckConstraint("giver_id IS NULL OR receiver_id IS NULL OR giver_id <> receiver_id", name="not_self"),
+        UniqueConstraint("introduction_id", "giver_id", name="uq_exchange_introduction_giver"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    giver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), index=True)
+    receiver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), index=True)
+    hours: Mapped[float] = mapped_column()
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # introduction | manual
+    introduction_id: Mapped[Optional[int]] = mapped_column(ForeignKey("introduction.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LedgerEntry(Base):
+    """Double entry: +hours on the giver's account, -hours on the receiver's, one row each."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (Index("ix_ledger_entry_member", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchange.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    hours: Mapped[float] = mapped_column()
+
+
+CONNECTION_KINDS = ("introduction", "event_group")
+
+
+class Connection(Base):
+    """An edge of the network map: two members who met, through an introduction or an event group.
+    Stored with a_id < b_id so each pair and source appears once."""
+
+    __tablename__ = "connection"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CONNECTION_KINDS), name="kind"),
+        CheckConstraint("a_id < b_id", name="ordered"),
+        UniqueConstraint("a_id", "b_id", "kind", "source_id", name="uq_connection_once"),
+        Index("ix_connection_b", "b_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    b_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[int] = mapped_column(Integer)  # introduction id or event group id
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
