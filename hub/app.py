@@ -8,7 +8,7 @@ import logging
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from litestar import Litestar, Request, Response
 from litestar.contrib.jinja import JinjaTemplateEngine
@@ -86,6 +86,14 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+def background_sweeps(
+    factory, settings: Settings, clock: Callable[[], dt.datetime]  # noqa: ANN001
+) -> tuple[Callable[[], Awaitable[object]], ...]:
+    """Idempotent periodic jobs the worker runs before each mail batch (reminders, rounds, follow-ups).
+    The same list runs inside `hub serve` on the embedded default and in every `hub worker`."""
+    return ()
+
+
 def create_app(
     settings: Settings | None = None, clock: Callable[[], dt.datetime] = hubdb.utcnow, start_worker: bool | None = None
 ) -> Litestar:
@@ -99,7 +107,12 @@ def create_app(
         stop = asyncio.Event()
         worker = None
         if run_inline_worker:
-            worker = asyncio.create_task(run_worker(factory, settings, SmtpTransport(settings), stop, now=clock))
+            worker = asyncio.create_task(
+                run_worker(
+                    factory, settings, SmtpTransport(settings), stop,
+                    sweeps=background_sweeps(factory, settings, clock), now=clock,
+                )
+            )
         try:
             yield
         finally:

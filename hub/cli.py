@@ -85,7 +85,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from hub.db import create_engine, session_factory
+    from hub.app import background_sweeps
+    from hub.db import create_engine, session_factory, utcnow
     from hub.mail import SmtpTransport, run_worker
 
     settings = _settings()
@@ -98,7 +99,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         print("Worker running; Ctrl+C to stop.")
         try:
-            await run_worker(session_factory(engine), settings, SmtpTransport(settings), stop)
+            factory = session_factory(engine)
+            sweeps = background_sweeps(factory, settings, utcnow)
+            await run_worker(factory, settings, SmtpTransport(settings), stop, sweeps=sweeps)
         finally:
             await engine.dispose()
 
