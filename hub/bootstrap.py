@@ -24,8 +24,8 @@ def say(message: str) -> None:
     print(f"[bootstrap] {message}", flush=True)
 
 
-def run(*args: str, **kwargs) -> None:  # noqa: ANN003
-    subprocess.run(args, check=True, cwd=ROOT, **kwargs)
+def run(*args: str, cwd: Path = ROOT) -> None:
+    subprocess.run(args, check=True, cwd=cwd)
 
 
 def ensure_venv(extras: str) -> None:
