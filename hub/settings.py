@@ -84,6 +84,10 @@ class Settings:
     run_worker_in_web: bool = True
     #: WORKER_POLL_SECONDS: how often an idle worker looks for due mail.
     worker_poll_seconds: float = 1.0
+    #: FOLLOW_UP_DAYS: days after an introduction is sent before both sides are asked how it went.
+    follow_up_days: int = 14
+    #: MATCH_ROUND_DAYS: queue a scheduled matching round when the last one is this many days old (0: never).
+    match_round_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -130,6 +134,8 @@ class Settings:
             signin_limit_per_email=_int(environ, "SIGNIN_LIMIT_PER_EMAIL", cls.signin_limit_per_email),
             signin_limit_per_ip=_int(environ, "SIGNIN_LIMIT_PER_IP", cls.signin_limit_per_ip),
             run_worker_in_web=_bool(environ, "RUN_WORKER_IN_WEB", env != "production"),
+            follow_up_days=_int(environ, "FOLLOW_UP_DAYS", cls.follow_up_days),
+            match_round_days=_int(environ, "MATCH_ROUND_DAYS", cls.match_round_days),
         )
 
 
