@@ -1,0 +1,620 @@
+"""The network of who has met whom: loaded from `Connection` rows, measured with networkx, drawn and exported.
+
+One rule about consent runs through every view of the network: a member whose preference says
+`on_map=False` is *anonymised* (the structure stays, so the numbers stay true): they appear as
+"Anonymous member <code>" with no sector, nation, organisation or interests, under a stable key
+derived from the hub's secret (so a re-import into Kumu updates rather than duplicates, and the
+key cannot be turned back into a member id). The same `Person.key`/`Person.label` feed the map,
+the metrics lists, every export and the CSV reports. Open triangles that involve such a member are
+not offered: their connections are not used to make new suggestions.
+
+Who is in the network: active members. Connections touching a member who is not active are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Iterable
+
+import networkx as nx
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.models import (
+    NATIONS,
+    SECTORS,
+    Connection,
+    Exchange,
+    FollowUpAnswer,
+    Introduction,
+    Member,
+    MemberPreference,
+    Suggestion,
+    Tag,
+    member_interest,
+)
+
+#: Above this many members, betweenness is estimated from this many sampled sources (Brandes with k).
+BETWEENNESS_EXACT_UP_TO = 1500
+BETWEENNESS_SAMPLES = 300
+KIND_LABELS = {"introduction": "Introduction", "event_group": "Event group"}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    key: str  # "m17", or "anon-<code>" for an anonymised member
+    label: str
+    sector: str = ""  # slug
+    nation: str = ""  # slug
+    organisation: str = ""
+    interests: tuple[str, ...] = ()  # labels
+    interest_slugs: frozenset[str] = frozenset()
+    on_map: bool = True
+    created_at: dt.datetime | None = None
+
+    @property
+    def sector_label(self) -> str:
+        return SECTORS.get(self.sector, "")
+
+    @property
+    def nation_label(self) -> str:
+        return NATIONS.get(self.nation, "")
+
+
+@dataclass
+class Edge:
+    a: int
+    b: int
+    kinds: Counter = field(default_factory=Counter)  # kind -> how many connections of that kind
+    first_at: dt.datetime | None = None
+
+
+@dataclass
+class Network:
+    people: dict[int, Person]
+    edges: dict[tuple[int, int], Edge]
+    graph: nx.Graph
+
+    @property
+    def size(self) -> int:
+        return self.graph.number_of_nodes()
+
+
+def anonymous_code(secret: str, member_id: int) -> str:
+    return hmac.new(secret.encode(), f"network-anon:{member_id}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def make_person(
+    secret: str, member_id: int, name: str, *, sector: str | None = None, nation: str | None = None,
+    organisation: str = "", interests: Iterable[tuple[str, str]] = (), on_map: bool = True,
+    created_at: dt.datetime | None = None,
+) -> Person:
+    """`interests` are (slug, label) pairs. Anonymised people keep nothing but a stable pseudonym."""
+    if not on_map:
+        code = anonymous_code(secret, member_id)
+        return Person(id=member_id, key=f"anon-{code}", label=f"Anonymous member {code}", on_map=False,
+                      created_at=created_at)
+    pairs = sorted(set(interests), key=lambda p: p[1].lower())
+    return Person(
+        id=member_id, key=f"m{member_id}", label=name or "New member", sector=sector or "", nation=nation or "",
+        organisation=organisation or "", interests=tuple(label for _, label in pairs),
+        interest_slugs=frozenset(slug for slug, _ in pairs), on_map=True, created_at=created_at,
+    )
+
+
+def build_network(people: Iterable[Person], connections: Iterable[tuple[int, int, str, dt.datetime | None]]) -> Network:
+    """Pure: people and (a_id, b_id, kind, created_at) rows in, a Network out."""
+    by_id = {p.id: p for p in people}
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(by_id))
+    edges: dict[tuple[int, int], Edge] = {}
+    for a, b, kind, at in connections:
+        if a == b or a not in by_id or b not in by_id:
+            continue
+        pair = (a, b) if a < b else (b, a)
+        edge = edges.get(pair)
+        if edge is None:
+            edge = edges[pair] = Edge(*pair)
+        edge.kinds[kind] += 1
+        if at is not None and (edge.first_at is None or at < edge.first_at):
+            edge.first_at = at
+    for (a, b), edge in edges.items():
+        graph.add_edge(a, b, weight=sum(edge.kinds.values()))
+    return Network(people=by_id, edges=edges, graph=graph)
+
+
+async def load_network(db: AsyncSession, secret: str) -> Network:
+    """Everything the network needs in four queries, whatever the size of the community."""
+    rows = (
+        await db.execute(
+            select(Member.id, Member.name, Member.sector, Member.nation, Member.organisation, Member.created_at)
+            .where(Member.status == "active")
+        )
+    ).all()
+    hidden = set((await db.scalars(select(MemberPreference.member_id).where(MemberPreference.on_map.is_(False)))).all())
+    interests: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for member_id, slug, label in (
+        await db.execute(
+            select(member_interest.c.member_id, Tag.slug, Tag.label).join(Tag, Tag.id == member_interest.c.tag_id)
+        )
+    ).all():
+        interests[member_id].append((slug, label))
+    people = [
+        make_person(secret, r.id, r.name, sector=r.sector, nation=r.nation, organisation=r.organisation,
+                    interests=interests.get(r.id, ()), on_map=r.id not in hidden, created_at=r.created_at)
+        for r in rows
+    ]
+    connections = (await db.execute(select(Connection.a_id, Connection.b_id, Connection.kind, Connection.created_at))).all()
+    return build_network(people, connections)
+
+
+# --- Metrics ---------------------------------------------------------------------------------
+
+
+def degrees(net: Network) -> dict[int, int]:
+    return dict(net.graph.degree())
+
+
+def betweenness(net: Network, exact_up_to: int = BETWEENNESS_EXACT_UP_TO, samples: int = BETWEENNESS_SAMPLES) -> dict[int, float]:
+    """Normalised betweenness; above `exact_up_to` members, estimated from `samples` sampled sources
+    (a fixed seed, so the page shows the same numbers each time)."""
+    n = net.size
+    if n <= exact_up_to:
+        return nx.betweenness_centrality(net.graph, normalized=True)
+    return nx.betweenness_centrality(net.graph, k=min(samples, n), normalized=True, seed=0)
+
+
+def isolates(net: Network) -> list[int]:
+    return sorted(nx.isolates(net.graph))
+
+
+def share_connected(net: Network) -> float:
+    if net.size == 0:
+        return 0.0
+    return sum(1 for _, d in net.graph.degree() if d > 0) / net.size
+
+
+def is_cross_sector(a: Person, b: Person) -> bool | None:
+    """None when either sector is unknown (or hidden): such a connection is not counted either way."""
+    if not a.sector or not b.sector:
+        return None
+    return a.sector != b.sector
+
+
+def share_cross_sector(net: Network) -> float | None:
+    """Of the connected pairs whose two sectors are known, the share that cross sectors."""
+    known = crossing = 0
+    for a, b in net.graph.edges():
+        verdict = is_cross_sector(net.people[a], net.people[b])
+        if verdict is not None:
+            known += 1
+            crossing += verdict
+    return crossing / known if known else None
+
+
+@dataclass(frozen=True)
+class OpenTriangle:
+    """`via` knows both `b` and `c`; `b` and `c` have not met but share `shared` interests."""
+
+    b: int
+    c: int
+    via: tuple[int, ...]  # everyone who knows both, fewest-connected first is not needed: sorted by id
+    shared: tuple[str, ...]  # interest labels
+
+
+def open_triangles(net: Network, limit: int | None = 200, exclude: set[tuple[int, int]] | frozenset = frozenset()) -> list[OpenTriangle]:
+    """Pairs (b, c) with a common contact, no connection between them and at least one shared
+    interest. Anonymised members are never part of one. Most common contacts first, then most
+    shared interests, then ids (deterministic). `exclude` holds ordered pairs not to offer again."""
+    graph = net.graph
+    vias: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for a in graph.nodes():
+        if not net.people[a].on_map:
+            continue
+        neighbours = sorted(n for n in graph.adj[a] if net.people[n].on_map and net.people[n].interest_slugs)
+        for b, c in combinations(neighbours, 2):
+            if c in graph.adj[b] or (b, c) in exclude:
+                continue
+            if net.people[b].interest_slugs & net.people[c].interest_slugs:
+                vias[(b, c)].append(a)
+    found = []
+    for (b, c), via in vias.items():
+        pb, pc = net.people[b], net.people[c]
+        shared = tuple(label for label in pb.interests if label in set(pc.interests))
+        found.append(OpenTriangle(b=b, c=c, via=tuple(via), shared=shared))
+    found.sort(key=lambda t: (-len(t.via), -len(t.shared), t.b, t.c))
+    return found if limit is None else found[:limit]
+
+
+def triangle_between(net: Network, b: int, c: int) -> OpenTriangle | None:
+    """The open triangle over the pair (b, c), if there is one now (same rules as `open_triangles`)."""
+    b, c = min(b, c), max(b, c)
+    graph, people = net.graph, net.people
+    if b not in graph or c not in graph or c in graph.adj[b] or not (people[b].on_map and people[c].on_map):
+        return None
+    shared_slugs = people[b].interest_slugs & people[c].interest_slugs
+    via = tuple(sorted(a for a in nx.common_neighbors(graph, b, c) if people[a].on_map))
+    if not shared_slugs or not via:
+        return None
+    shared = tuple(label for label in people[b].interests if label in set(people[c].interests))
+    return OpenTriangle(b=b, c=c, via=via, shared=shared)
+
+
+def clusters(net: Network) -> dict:
+    """Connected components (of two or more members) and Louvain communities (fixed seed)."""
+    components = sorted((sorted(c) for c in nx.connected_components(net.graph) if len(c) > 1), key=lambda c: (-len(c), c[0]))
+    connected = net.graph.subgraph([n for n, d in net.graph.degree() if d > 0])
+    communities: list[list[int]] = []
+    modularity = None
+    if connected.number_of_edges():
+        found = nx.community.louvain_communities(connected, seed=0)
+        communities = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
+        modularity = nx.community.modularity(connected, found)
+    return {"components": components, "communities": communities, "modularity": modularity}
+
+
+@dataclass
+class Metrics:
+    members: int
+    connections: int
+    degree: dict[int, int]
+    betweenness: dict[int, float]
+    betweenness_estimated: bool
+    isolates: list[int]
+    open_triangles: list[OpenTriangle]
+    open_triangle_count: int
+    components: list[list[int]]
+    communities: list[list[int]]
+    modularity: float | None
+    share_connected: float
+    share_cross_sector: float | None
+
+    def top(self, values: dict[int, float], n: int = 10) -> list[tuple[int, float]]:
+        return sorted(((k, v) for k, v in values.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+def compute_metrics(net: Network, triangle_limit: int = 50, exclude: set[tuple[int, int]] | frozenset = frozenset()) -> Metrics:
+    triangles = open_triangles(net, limit=None, exclude=exclude)
+    groups = clusters(net)
+    return Metrics(
+        members=net.size, connections=net.graph.number_of_edges(), degree=degrees(net),
+        betweenness=betweenness(net), betweenness_estimated=net.size > BETWEENNESS_EXACT_UP_TO,
+        isolates=isolates(net), open_triangles=triangles[:triangle_limit], open_triangle_count=len(triangles),
+        components=groups["components"], communities=groups["communities"], modularity=groups["modularity"],
+        share_connected=share_connected(net), share_cross_sector=share_cross_sector(net),
+    )
+
+
+# --- Map data ----------------------------------------------------------------------------------
+
+
+def map_data(net: Network, sector: str = "", nation: str = "", interest: str = "", max_nodes: int = 2000) -> dict:
+    """Nodes and edges for the drawing, filtered by sector, nation and interest (a slug). Filters
+    keep the members that match all of them, and the connections among those. Above `max_nodes`
+    matching members, only the best-connected are drawn (`truncated` says so)."""
+    keep = [
+        p for p in net.people.values()
+        if (not sector or p.sector == sector) and (not nation or p.nation == nation)
+        and (not interest or interest in p.interest_slugs)
+    ]
+    deg = net.graph.degree
+    matched = len(keep)
+    if matched > max_nodes:
+        keep = sorted(keep, key=lambda p: (-deg[p.id], p.id))[:max_nodes]
+    keep.sort(key=lambda p: p.id)
+    ids = {p.id for p in keep}
+    nodes = [
+        {"id": p.key, "label": p.label, "sector": p.sector_label, "nation": p.nation_label,
+         "interests": list(p.interests), "degree": deg[p.id], "anonymous": not p.on_map}
+        for p in keep
+    ]
+    edges = []
+    for (a, b), edge in sorted(net.edges.items()):
+        if a in ids and b in ids:
+            edges.append({
+                "id": f"{net.people[a].key}-{net.people[b].key}", "source": net.people[a].key,
+                "target": net.people[b].key, "kinds": sorted(edge.kinds), "weight": sum(edge.kinds.values()),
+            })
+    return {"nodes": nodes, "edges": edges, "matched": matched, "truncated": matched > len(keep)}
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+KUMU_ELEMENT_COLUMNS = ["ID", "Label", "Type", "Tags", "Description"]
+KUMU_CONNECTION_COLUMNS = ["ID", "From", "To", "Type", "Strength"]
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_spreadsheet_safe(v) for v in row])
+    return out.getvalue()
+
+
+def _kumu_type(p: Person) -> str:
+    if not p.on_map:
+        return "Anonymous"
+    return p.sector_label or "Sector not given"
+
+
+def _description(p: Person) -> str:
+    return " · ".join(x for x in (p.organisation, p.nation_label) if x)
+
+
+def kumu_elements(net: Network) -> list[dict]:
+    """Kumu element records (ID, Label, Type = sector, Tags = interests, Description = organisation · nation)."""
+    return [
+        {"ID": p.key, "Label": p.label, "Type": _kumu_type(p), "Tags": list(p.interests), "Description": _description(p)}
+        for p in sorted(net.people.values(), key=lambda p: p.id)
+    ]
+
+
+def kumu_connections(net: Network) -> list[dict]:
+    """One Kumu connection per pair and kind, Strength = how many times (e.g. several event groups).
+    IDs are built from the two element IDs and the kind, so a re-import updates them."""
+    out = []
+    for (a, b), edge in sorted(net.edges.items()):
+        ka, kb = net.people[a].key, net.people[b].key
+        for kind in sorted(edge.kinds):
+            out.append({
+                "ID": f"{kind.replace('_', '-')}-{ka}-{kb}", "From": ka, "To": kb,
+                "Type": KIND_LABELS.get(kind, kind), "Strength": edge.kinds[kind],
+            })
+    return out
+
+
+def kumu_elements_csv(net: Network) -> str:
+    return _csv(KUMU_ELEMENT_COLUMNS, (
+        [e["ID"], e["Label"], e["Type"], "|".join(e["Tags"]), e["Description"]] for e in kumu_elements(net)
+    ))
+
+
+def kumu_connections_csv(net: Network) -> str:
+    return _csv(KUMU_CONNECTION_COLUMNS, ([c[k] for k in KUMU_CONNECTION_COLUMNS] for c in kumu_connections(net)))
+
+
+def kumu_json(net: Network) -> str:
+    """A Kumu blueprint: {"elements": [...], "connections": [...]} with Kumu's own (lower-case) keys,
+    tags as a list, ids as in the CSV, and undirected connections."""
+    elements = [
+        {"id": e["ID"], "label": e["Label"], "type": e["Type"], "tags": e["Tags"], "description": e["Description"]}
+        for e in kumu_elements(net)
+    ]
+    connections = [
+        {"id": c["ID"], "from": c["From"], "to": c["To"], "type": c["Type"], "strength": c["Strength"],
+         "direction": "undirected"}
+        for c in kumu_connections(net)
+    ]
+    return json.dumps({"elements": elements, "connections": connections}, ensure_ascii=False, indent=1)
+
+
+def export_graph(net: Network) -> nx.Graph:
+    """The graph as Gephi should see it: string node ids (the same keys as Kumu), label, sector,
+    nation (and organisation, interests) for members on the map; only a label for anonymised ones."""
+    g = nx.Graph()
+    for p in sorted(net.people.values(), key=lambda p: p.id):
+        attrs = {"label": p.label}
+        if p.on_map:
+            attrs.update(sector=p.sector_label, nation=p.nation_label, organisation=p.organisation,
+                         interests="|".join(p.interests))
+        g.add_node(p.key, **attrs)
+    for (a, b), edge in sorted(net.edges.items()):
+        g.add_edge(net.people[a].key, net.people[b].key, weight=float(sum(edge.kinds.values())),
+                   kinds="|".join(sorted(edge.kinds)))
+    return g
+
+
+def gexf(net: Network) -> bytes:
+    out = io.BytesIO()
+    nx.write_gexf(export_graph(net), out)
+    return out.getvalue()
+
+
+def graphml(net: Network) -> bytes:
+    out = io.BytesIO()
+    nx.write_graphml(export_graph(net), out)
+    return out.getvalue()
+
+
+async def _people_by_id(db: AsyncSession, secret: str, ids: set[int]) -> dict[int, Person]:
+    """Name and sector of any member (active or not) for the reports, anonymised where asked."""
+    if not ids:
+        return {}
+    hidden = set((await db.scalars(
+        select(MemberPreference.member_id).where(MemberPreference.on_map.is_(False), MemberPreference.member_id.in_(ids))
+    )).all())
+    rows = (await db.execute(select(Member.id, Member.name, Member.sector).where(Member.id.in_(ids)))).all()
+    return {r.id: make_person(secret, r.id, r.name, sector=r.sector, on_map=r.id not in hidden) for r in rows}
+
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+INTRODUCTION_REPORT_COLUMNS = [
+    "introduction_id", "created_at", "sent_at", "status", "member_a", "sector_a", "member_b", "sector_b",
+    "introduced_by", "hours_recorded",
+]
+HOURS_REPORT_COLUMNS = ["exchange_id", "at", "giver", "giver_sector", "receiver", "receiver_sector", "hours", "source", "introduction_id"]
+
+
+async def introductions_csv(db: AsyncSession, secret: str) -> str:
+    intros = (await db.execute(select(Introduction).order_by(Introduction.id))).scalars().all()
+    hours = dict((await db.execute(
+        select(Exchange.introduction_id, func.sum(Exchange.hours)).where(Exchange.introduction_id.is_not(None))
+        .group_by(Exchange.introduction_id)
+    )).all())
+    ids = {i for x in intros for i in (x.a_id, x.b_id, x.introduced_by_id) if i is not None}
+    people = await _people_by_id(db, secret, ids)
+
+    def name(i: int | None) -> str:
+        return people[i].label if i in people else ""
+
+    def sector(i: int | None) -> str:
+        return people[i].sector_label if i in people else ""
+
+    return _csv(INTRODUCTION_REPORT_COLUMNS, (
+        [x.id, _iso(x.created_at), _iso(x.sent_at), x.status, name(x.a_id), sector(x.a_id), name(x.b_id),
+         sector(x.b_id), name(x.introduced_by_id), f"{float(hours.get(x.id) or 0):g}"]
+        for x in intros
+    ))
+
+
+async def hours_csv(db: AsyncSession, secret: str) -> str:
+    rows = (await db.execute(select(Exchange).order_by(Exchange.at, Exchange.id))).scalars().all()
+    people = await _people_by_id(db, secret, {i for x in rows for i in (x.giver_id, x.receiver_id) if i is not None})
+
+    def name(i: int | None) -> str:
+        return people[i].label if i in people else ""
+
+    def sector(i: int | None) -> str:
+        return people[i].sector_label if i in people else ""
+
+    return _csv(HOURS_REPORT_COLUMNS, (
+        [x.id, _iso(x.at), name(x.giver_id), sector(x.giver_id), name(x.receiver_id), sector(x.receiver_id),
+         f"{x.hours:g}", x.source, x.introduction_id or ""]
+        for x in rows
+    ))
+
+
+# --- Closing an open triangle ---------------------------------------------------------------------
+
+
+async def closed_or_offered_pairs(db: AsyncSession) -> set[tuple[int, int]]:
+    """Ordered pairs that already have a pending suggestion, or were declined (never suggested again)."""
+    rows = (await db.execute(
+        select(Suggestion.a_id, Suggestion.b_id).where(Suggestion.status.in_(("pending", "declined")))
+    )).all()
+    return {(min(a, b), max(a, b)) for a, b in rows}
+
+
+async def suggest_closing_triangle(
+    db: AsyncSession, secret: str, weaver: Member, b_id: int, c_id: int, now: dt.datetime
+) -> Suggestion:
+    """Queue "introduce b and c" for the weavers, with the reasons. Checked again against the
+    network as it is now; idempotent: a pending suggestion for the pair is returned as it is."""
+    if b_id == c_id:
+        raise InvalidInput("Choose two different members.")
+    b_id, c_id = min(b_id, c_id), max(b_id, c_id)
+    pair = or_(and_(Suggestion.a_id == b_id, Suggestion.b_id == c_id), and_(Suggestion.a_id == c_id, Suggestion.b_id == b_id))
+    existing = (await db.scalars(select(Suggestion).where(pair, Suggestion.status.in_(("pending", "declined"))))).first()
+    if existing is not None:
+        if existing.status == "declined":
+            raise Conflict("A weaver declined introducing these two before, so they are not suggested again.")
+        return existing
+    net = await load_network(db, secret)
+    if b_id not in net.people or c_id not in net.people:
+        raise NotFound("One of these members is not in the network.")
+    triangle = triangle_between(net, b_id, c_id)
+    if triangle is None:
+        raise Conflict("These two are already connected, or no longer share a contact and an interest.")
+    known = ", ".join(net.people[v].label for v in triangle.via[:3])
+    suggestion = Suggestion(
+        source="triangle", status="pending", a_id=b_id, b_id=c_id, requested_by_id=weaver.id, created_at=now,
+        reasons=[f"both know {known}", f"both interested in {', '.join(triangle.shared)}"],
+    )
+    db.add(suggestion)
+    await db.commit()
+    return suggestion
+
+
+# --- Over time -------------------------------------------------------------------------------------
+
+
+def _month(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m")
+
+
+def _months(first: str, last: str) -> list[str]:
+    y, m = map(int, first.split("-"))
+    ly, lm = map(int, last.split("-"))
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+async def dashboard(db: AsyncSession, now: dt.datetime, months: int = 12) -> list[dict]:
+    """One row per month, oldest first, up to this month: introductions suggested, approved and met;
+    hours exchanged; and at the end of the month the share of members with a connection and the
+    share of connections that cross sectors. Counted in Python from timestamps, the same on both databases."""
+    suggested = (await db.scalars(select(Suggestion.created_at))).all()
+    approved = (await db.scalars(select(Suggestion.decided_at).where(
+        Suggestion.status == "approved", Suggestion.decided_at.is_not(None))
+    )).all()
+    # An introduction counts as met in the month of its first "we met" answer.
+    met = (await db.execute(
+        select(FollowUpAnswer.introduction_id, func.min(FollowUpAnswer.answered_at))
+        .join(Introduction, Introduction.id == FollowUpAnswer.introduction_id)
+        .where(FollowUpAnswer.met == "met", Introduction.status == "met")
+        .group_by(FollowUpAnswer.introduction_id)
+    )).all()
+    hours = (await db.execute(select(Exchange.at, Exchange.hours))).all()
+    members = (await db.execute(select(Member.id, Member.sector, Member.created_at).where(Member.status == "active"))).all()
+    connections = (await db.execute(select(Connection.a_id, Connection.b_id, Connection.created_at))).all()
+
+    this_month = _month(now)
+    all_months = _months(_month(now - dt.timedelta(days=31 * (months - 1))), this_month)[-months:]
+    by_month = {m: {"month": m, "suggested": 0, "approved": 0, "met": 0, "hours": 0.0} for m in all_months}
+    for at in suggested:
+        if at and _month(at) in by_month:
+            by_month[_month(at)]["suggested"] += 1
+    for at in approved:
+        if _month(at) in by_month:
+            by_month[_month(at)]["approved"] += 1
+    for _, at in met:
+        if at and _month(at) in by_month:
+            by_month[_month(at)]["met"] += 1
+    for at, h in hours:
+        if at and _month(at) in by_month:
+            by_month[_month(at)]["hours"] += float(h)
+
+    # Cumulative shares at each month's end: walk members and connections in time order.
+    sector = {r.id: r.sector for r in members}
+    joined = sorted((_month(r.created_at), r.id) for r in members if r.created_at)
+    links = sorted((_month(c.created_at), c.a_id, c.b_id) for c in connections
+                   if c.created_at and c.a_id in sector and c.b_id in sector)
+    present: set[int] = set()
+    connected: set[int] = set()
+    pairs: set[tuple[int, int]] = set()
+    known = crossing = 0
+    ji = li = 0
+    for m in _months(min([all_months[0]] + [j[0] for j in joined[:1]] + [c[0] for c in links[:1]]), this_month):
+        while ji < len(joined) and joined[ji][0] <= m:
+            present.add(joined[ji][1])
+            ji += 1
+        while li < len(links) and links[li][0] <= m:
+            _, a, b = links[li]
+            li += 1
+            connected.update((a, b))
+            if (a, b) not in pairs:
+                pairs.add((a, b))
+                if sector[a] and sector[b]:
+                    known += 1
+                    crossing += sector[a] != sector[b]
+        if m in by_month:
+            members_then = len(present | connected)
+            by_month[m]["members"] = members_then
+            by_month[m]["share_connected"] = len(connected) / members_then if members_then else 0.0
+            by_month[m]["share_cross_sector"] = crossing / known if known else None
+    return [by_month[m] for m in all_months]
