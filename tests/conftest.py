@@ -135,6 +135,7 @@ async def client(app):
         yield c
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter):
     skipped = terminalreporter.stats.get("skipped", [])
     by_kind: dict[str, int] = {}
