@@ -39,6 +39,8 @@ from hub.web.common import (
 from hub.web.dev_mail import DevMailPages
 from hub.web.member_pages import MemberPages
 from hub.web.security import check_csrf, security_middleware
+from hub.web.weaving_api import WeavingApi
+from hub.web.weaving_pages import WeavingPages
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("hub")
@@ -91,7 +93,15 @@ def background_sweeps(
 ) -> tuple[Callable[[], Awaitable[object]], ...]:
     """Idempotent periodic jobs the worker runs before each mail batch (reminders, rounds, follow-ups).
     The same list runs inside `hub serve` on the embedded default and in every `hub worker`."""
-    return ()
+    from hub import weaving
+
+    async def matching_rounds() -> object:
+        return await weaving.round_sweep(factory, settings, clock)
+
+    async def follow_ups() -> object:
+        return await weaving.follow_up_sweep(factory, settings, clock)
+
+    return (matching_rounds, follow_ups)
 
 
 def create_app(
@@ -127,6 +137,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             AuthPages, MemberPages, AdminPages, DevMailPages, Api,
+            WeavingPages, WeavingApi,
             create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),
         ],
         dependencies={

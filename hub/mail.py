@@ -30,6 +30,9 @@ log = logging.getLogger("hub.mail")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 MAX_ATTEMPTS = 8
+#: Reserved key in an outbox row's headers: a text/calendar invite (.ics) to attach, with its METHOD.
+#: Kept in the headers JSON so the outbox table needs no column for it; never sent as a header.
+CALENDAR_KEY = "X-Hub-Calendar"
 LEASE = dt.timedelta(minutes=5)
 
 # Plain text must never be HTML-escaped, and HTML always must: two environments, one job each.
@@ -104,10 +107,18 @@ def build_message(row: OutboxMessage, settings: Settings, now: dt.datetime) -> E
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(now)
     message["Auto-Submitted"] = "auto-generated"
-    for name, value in (row.headers or {}).items():
+    headers = dict(row.headers or {})
+    calendar = headers.pop(CALENDAR_KEY, None)
+    for name, value in headers.items():
         message[name] = value
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")
+    if calendar:
+        message.make_mixed()
+        message.add_attachment(
+            calendar["ics"].encode("utf-8"), maintype="text", subtype="calendar", filename="invite.ics",
+            params={"method": calendar["method"], "charset": "utf-8"},
+        )
     return message
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from hub.db import create_engine
 from hub.models import Base
+import events.models  # noqa: F401  (so autogenerate sees the events tables)
 from hub.migrate import include_name
 
 config = context.config

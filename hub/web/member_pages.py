@@ -9,7 +9,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import directory, members, tags
+from hub import directory, members, tags, timebank
 from hub.errors import InvalidInput
 from hub.forms import parse_post, parse_profile
 from hub.markup import render_markdown
@@ -46,7 +46,10 @@ class MemberPages(Controller):
         if viewer is None:
             return page(request, "hub/home/landing.html", viewer)
         me = await members.load_member(db, viewer.id)
-        return page(request, "hub/home/dashboard.html", viewer, me=me, today=now.date())
+        return page(
+            request, "hub/home/dashboard.html", viewer, me=me, today=now.date(),
+            timebank=await timebank.dashboard_summary(db, me.id),
+        )
 
     @get("/about")
     async def about(self, request: Request, viewer: Member | None) -> Template:
