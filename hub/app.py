@@ -38,6 +38,7 @@ from hub.web.common import (
 )
 from hub.web.dev_mail import DevMailPages
 from hub.web.member_pages import MemberPages
+from hub.web.network_pages import NetworkPages
 from hub.web.security import check_csrf, security_middleware
 from hub.web.weaving_api import WeavingApi
 from hub.web.weaving_pages import WeavingPages
@@ -136,7 +137,7 @@ def create_app(
 
     app = Litestar(
         route_handlers=[
-            AuthPages, MemberPages, AdminPages, DevMailPages, Api,
+            AuthPages, MemberPages, AdminPages, DevMailPages, Api, NetworkPages,
             WeavingPages, WeavingApi,
             create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),
         ],
