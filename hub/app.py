@@ -19,6 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from events.web import EventApi, EventPages
 from hub import db as hubdb
 from hub.errors import DomainError
 from hub.mail import SmtpTransport, run_worker
@@ -39,7 +40,8 @@ from hub.web.common import (
 from hub.web.dev_mail import DevMailPages
 from hub.web.member_pages import MemberPages
 from hub.web.network_pages import NetworkPages
-from hub.web.security import check_csrf, security_middleware
+from hub.web.guards import check_request
+from hub.web.security import security_middleware
 from hub.web.weaving_api import WeavingApi
 from hub.web.weaving_pages import WeavingPages
 
@@ -102,7 +104,9 @@ def background_sweeps(
     async def follow_ups() -> object:
         return await weaving.follow_up_sweep(factory, settings, clock)
 
-    return (matching_rounds, follow_ups)
+    from events.worker import sweeps as event_sweeps
+
+    return (matching_rounds, follow_ups, *event_sweeps(factory, settings, clock))
 
 
 def create_app(
@@ -139,6 +143,7 @@ def create_app(
         route_handlers=[
             AuthPages, MemberPages, AdminPages, DevMailPages, Api, NetworkPages,
             WeavingPages, WeavingApi,
+            EventPages, EventApi,
             create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),
         ],
         dependencies={
@@ -151,7 +156,7 @@ def create_app(
             directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=template_engine
         ),
         middleware=[DefineMiddleware(security_middleware, settings=settings)],
-        before_request=check_csrf,
+        before_request=check_request,
         exception_handlers={
             DomainError: handle_domain_error,
             NotSignedIn: handle_not_signed_in,

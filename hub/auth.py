@@ -18,7 +18,7 @@ from hub.errors import InvalidInput, InvalidLink, RateLimited
 from hub.models import Invite, LoginToken, Member, WebSession
 from hub.settings import Settings
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,251}\.[A-Za-z]{2,}$")
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,251}\.[A-Za-z]{2,}$")
 HOUR = dt.timedelta(hours=1)
 ANON_PREFIX = "anon."
 

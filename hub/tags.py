@@ -20,7 +20,8 @@ def slugify(label: str) -> str:
 
 
 def tidy_label(label: str) -> str:
-    return " ".join(label.split())[:MAX_LABEL]
+    printable = "".join(ch for ch in label if ch.isprintable() or ch.isspace())
+    return " ".join(printable.split())[:MAX_LABEL]
 
 
 def split_tags(raw: str | Iterable[str] | None) -> list[str]:

@@ -9,6 +9,7 @@ requests must also come from our own origin when the browser says where they com
 from __future__ import annotations
 
 from http.cookies import SimpleCookie
+from html import escape
 from urllib.parse import urlsplit
 
 from litestar import Request, Response
@@ -117,15 +118,20 @@ def _same_origin(request: Request, settings: Settings) -> bool:
     return origin in ours
 
 
-def forbidden(request: Request, message: str) -> Response:
+def refusal(request: Request, status: int, message: str) -> Response:
+    """Before a handler runs there is no page context yet: a small, self-contained answer."""
     if request.url.path.startswith("/api"):
-        return Response({"detail": message, "status_code": 403}, status_code=403)
+        return Response({"detail": message, "status_code": status}, status_code=status)
     return Response(
-        f"<!doctype html><html lang=en><title>Form expired</title><main><h1>That did not work</h1>"
-        f"<p>{message}</p><p><a href=\"{request.url.path}\">Go back and try again</a></p></main></html>",
-        status_code=403,
+        f"<!doctype html><html lang=en><title>That did not work</title><main><h1>That did not work</h1>"
+        f"<p>{escape(message)}</p><p><a href=\"/\">Go to the start page</a></p></main></html>",
+        status_code=status,
         media_type="text/html",
     )
+
+
+def forbidden(request: Request, message: str) -> Response:
+    return refusal(request, 403, message)
 
 
 async def check_csrf(request: Request) -> Response | None:
