@@ -10,7 +10,12 @@ from litestar import Litestar
 from tests.support import make_member, make_post, reload_member, sign_in_as
 
 PUBLIC_PAGES = {"/", "/about", "/sign-in", "/sign-in/sent", "/sign-in/confirm", "/dev/mail", "/api/csrf"}
+# Answered from emails without signing in; each needs a signed token (tests/hub/test_weaving.py).
+PUBLIC_PAGES |= {"/follow-up", "/introductions/consent"}
 PUBLIC_PREFIXES = ("/static", "/api/schema")
+# Reached by a signed link (or public by design) rather than a sign-in: the open-events calendar,
+# a member's secret feed, "I can't come after all" and one-click unsubscribe (events/web.py).
+PUBLIC_PAGES |= {"/events/feed.ics", "/events/feed/1/1", "/events/r/1/cant-come", "/events/unsubscribe"}
 
 
 def get_routes(app: Litestar) -> list[str]:
