@@ -574,7 +574,7 @@ def clean_note(raw: object) -> str:
 
 
 async def _pending_suggestion(session: AsyncSession, suggestion_id: int) -> Suggestion:
-    s = await session.get(Suggestion, suggestion_id)
+    s = await session.get(Suggestion, suggestion_id, populate_existing=True)
     if s is None:
         raise NotFound("No suggestion with that number.")
     return s
@@ -659,7 +659,7 @@ async def approve(session: AsyncSession, settings: Settings, actor: Member, sugg
         s.note = text
     if not await _decide(session, s, actor, "approved", now):
         await session.rollback()
-        existing = await session.scalar(select(Introduction).where(Introduction.suggestion_id == s.id))
+        existing = await session.scalar(select(Introduction).where(Introduction.suggestion_id == suggestion_id))
         if existing is not None:
             return existing
         raise Conflict("Someone else decided on this suggestion first.")
@@ -777,11 +777,11 @@ async def own_ask(session: AsyncSession, viewer: Member, ask_id: int) -> Post:
 
 
 async def helpers_for_member(session: AsyncSession, viewer: Member, ask_id: int, today: dt.date
-                             ) -> tuple[Post, list[tuple[Helper, Member, Post | None]], set[int]]:
+                             ) -> tuple[Post, list[tuple[Helper, Member, Post | None]], list]:
     """What a member sees on their own ask: people who could help, whose profile they may see."""
     ask = await own_ask(session, viewer, ask_id)
     if not ask.is_open(today):
-        return ask, [], set()
+        return ask, [], await my_requests(session, viewer, ask.id)
     helpers = await candidates_for_ask(session, ask, today, top=8)
     people = {m.id: m for m in (await session.scalars(
         select(Member).where(Member.id.in_([h.member_id for h in helpers])).options(selectinload(Member.interests))
@@ -791,10 +791,16 @@ async def helpers_for_member(session: AsyncSession, viewer: Member, ask_id: int,
     )).all()}
     shown = [(h, people[h.member_id], offers.get(h.offer_id)) for h in helpers
              if h.member_id in people and people[h.member_id].visibility == "members"][:5]
-    requested = set((await session.scalars(
-        select(Suggestion.b_id).where(Suggestion.ask_id == ask.id, Suggestion.requested_by_id == viewer.id)
-    )).all())
-    return ask, shown, requested
+    return ask, shown, await my_requests(session, viewer, ask.id)
+
+
+async def my_requests(session: AsyncSession, viewer: Member, ask_id: int) -> list[tuple[Suggestion, Member]]:
+    """Introductions a member asked for on one ask, and where each one is."""
+    rows = (await session.execute(
+        select(Suggestion, Member).join(Member, Member.id == Suggestion.b_id)
+        .where(Suggestion.ask_id == ask_id, Suggestion.requested_by_id == viewer.id).order_by(Suggestion.id)
+    )).all()
+    return [(s, m) for s, m in rows]
 
 
 async def request_introduction(session: AsyncSession, viewer: Member, ask_id: int, helper_id: int,
@@ -1001,6 +1007,7 @@ async def answer_consent(session: AsyncSession, settings: Settings, token: str, 
         await session.rollback()
         await session.refresh(intro)
         view.answer = getattr(intro, f"{side}_consent")
+        await session.rollback()
         return view  # already answered (or the other side said not now): nothing changes
     if answer == "no":
         await session.execute(
@@ -1009,8 +1016,8 @@ async def answer_consent(session: AsyncSession, settings: Settings, token: str, 
         )
     else:
         await _send_if_agreed(session, settings, intro, now)
-    await session.commit()
     await session.refresh(intro)
+    await session.commit()
     view.answer = answer
     return view
 
@@ -1163,8 +1170,8 @@ async def answer_follow_up(session: AsyncSession, settings: Settings, token: str
 
         await session.flush()
         await refresh_search_text(session, view.member.id, now.date())
-    await session.commit()
     await session.refresh(intro)
+    await session.commit()
     return view
 
 
