@@ -154,6 +154,47 @@ def cmd_import_members(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    """Queue a matching round and, unless --queue-only, run it here and print the result."""
+    from hub import weaving
+    from hub.db import create_engine, session_factory, utcnow
+    from hub.errors import DomainError
+
+    settings = _settings()
+    values = {"scope": args.scope, "interest": args.value, "group": args.value}
+
+    async def main() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            factory = session_factory(engine)
+            async with factory() as session:
+                try:
+                    scope, value = weaving.parse_round_form(values)
+                    row = await weaving.start_round(session, None, scope, value, utcnow())
+                except DomainError as exc:
+                    detail = "; ".join(exc.errors.values()) or exc.message
+                    print(f"hub: {detail}", file=sys.stderr)
+                    return 2
+            print(f"Round {row.id} queued for {weaving.scope_label(scope, value).lower()}.")
+            if args.queue_only:
+                print("A worker (hub worker, or hub serve on the embedded default) will run it.")
+                return 0
+            async with factory() as session:
+                claimed = await weaving.claim_round(session, utcnow())
+            if claimed != row.id:
+                print("Another worker took the round first; follow it on /weaving/rounds.")
+                return 0
+            await weaving.run_round(factory, row.id, utcnow)
+            async with factory() as session:
+                done = await session.get(weaving.MatchRound, row.id)
+                print(f"Round {row.id} {done.status}: {done.message}")
+                return 0 if done.status == "done" else 1
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="The Network Weaving Hub.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-members", help="import members from a CSV file")
     p.add_argument("csv")
     p.set_defaults(func=cmd_import_members)
+    p = sub.add_parser("match", help="start a matching round (and run it here unless --queue-only)")
+    p.add_argument("--scope", choices=("community", "interest", "group"), default="community")
+    p.add_argument("--value", default="", help="the interest (e.g. 'Network mapping') or group (sector:nhs, nation:wales)")
+    p.add_argument("--queue-only", action="store_true", help="leave the round for a worker")
+    p.set_defaults(func=cmd_match)
     return parser
 
 
