@@ -13,7 +13,8 @@ from .candidates import candidate_pairs, exact_scores
 from .io import coerce
 from .model import (Candidate, Community, Pair, Participant, RoundOptions, Suggestion)
 from .score import (activity, crossing, fairness_factor, popularity_damping, text_relevance)
-from .text import Analysis, Vectorizer, analyse_many
+from .corpus import Corpus, LazyAnalyses, tfidf
+from .text import Analysis, Vectorizer
 
 ITEMS_PER_ASK = 3  # candidate items looked at per wanted member (members have 1-3 items)
 
@@ -25,10 +26,10 @@ class Index:
     members: tuple[Participant, ...]
     ask_member: np.ndarray       # ask index -> member index
     ask_ids: list[str]
-    ask_an: list[Analysis]
+    ask_an: Sequence[Analysis]   # built lazily (matching.corpus.LazyAnalyses)
     item_member: np.ndarray      # item index -> member index (items sorted by member)
     item_offer: list[Optional[str]]  # offer id, or None for a member's interests
-    item_an: list[Analysis]
+    item_an: Sequence[Analysis]
     item_start: np.ndarray       # member -> first item index (CSR-like, len n_members + 1)
     interest_item: np.ndarray    # member -> its interests item index, or -1
     A: sp.csr_matrix             # asks x features
@@ -45,29 +46,38 @@ def build_index(community: Community | Mapping) -> Index:
     c = coerce(community)
     members = c.members
     pos = {m.id: i for i, m in enumerate(members)}
-    ask_member, ask_ids, ask_an = [], [], []
-    item_member, item_offer, item_an, item_start, interest_item = [], [], [], [], []
+    ask_member, ask_ids, ask_docs = [], [], []
+    item_member, item_offer, item_docs, item_start, interest_item = [], [], [], [], []
     for i, m in enumerate(members):
         for a in m.asks:
             ask_member.append(i)
             ask_ids.append(a.id)
-            ask_an.append(analyse_many([a.text, *a.tags]))
+            ask_docs.append([a.text, *a.tags])
         item_start.append(len(item_member))
         for o in m.offers:
             item_member.append(i)
             item_offer.append(o.id)
-            item_an.append(analyse_many([o.text, *o.tags]))
+            item_docs.append([o.text, *o.tags])
         if any(x.strip() for x in m.interests):
             interest_item.append(len(item_member))
             item_member.append(i)
             item_offer.append(None)
-            item_an.append(analyse_many(list(m.interests)))
+            item_docs.append(list(m.interests))
         else:
             interest_item.append(-1)
     item_start.append(len(item_member))
-    vec = Vectorizer().fit(ask_an + item_an)
-    A = vec.transform(ask_an)
-    I = vec.transform(item_an)
+    n_asks = len(ask_docs)
+    # every text analysed at once (matching.corpus); analyses for explanations are rebuilt
+    # lazily from compact arrays
+    corpus = Corpus(ask_docs + item_docs)
+    del ask_docs, item_docs
+    M, vocab, idf = tfidf(corpus)
+    A, I = M[:n_asks], M[n_asks:]
+    del M
+    vec = Vectorizer()
+    vec.vocab, vec.idf = vocab, idf
+    ask_an = LazyAnalyses(corpus, 0, n_asks)
+    item_an = LazyAnalyses(corpus, n_asks, corpus.n_docs)
     forbidden = set()
     for h in c.history:
         x, y = pos[h.a], pos[h.b]
