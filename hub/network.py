@@ -44,8 +44,12 @@ from hub.models import (
 )
 
 #: Above this many members, betweenness is estimated from this many sampled sources (Brandes with k).
-BETWEENNESS_EXACT_UP_TO = 1500
-BETWEENNESS_SAMPLES = 300
+BETWEENNESS_EXACT_UP_TO = 2000
+BETWEENNESS_SAMPLES = 256
+#: Betweenness and clusters depend only on who is connected to whom: kept per process for the last few
+#: network shapes, so a second look at an unchanged network does not pay for them again.
+_STRUCTURE_CACHE: dict[int, tuple[dict[int, float], dict]] = {}
+_STRUCTURE_CACHE_SIZE = 4
 KIND_LABELS = {"introduction": "Introduction", "event_group": "Event group"}
 
 
@@ -166,12 +170,69 @@ def degrees(net: Network) -> dict[int, int]:
 
 
 def betweenness(net: Network, exact_up_to: int = BETWEENNESS_EXACT_UP_TO, samples: int = BETWEENNESS_SAMPLES) -> dict[int, float]:
-    """Normalised betweenness; above `exact_up_to` members, estimated from `samples` sampled sources
-    (a fixed seed, so the page shows the same numbers each time)."""
-    n = net.size
-    if n <= exact_up_to:
-        return nx.betweenness_centrality(net.graph, normalized=True)
-    return nx.betweenness_centrality(net.graph, k=min(samples, n), normalized=True, seed=0)
+    """Normalised betweenness (as networkx's `betweenness_centrality(normalized=True)`); above
+    `exact_up_to` members, estimated from `samples` sources drawn with a fixed seed, so the page
+    shows the same numbers each time."""
+    nodes = list(net.graph.nodes())
+    n = len(nodes)
+    if n <= exact_up_to or samples >= n:
+        return brandes_batched(net.graph, nodes)
+    import random
+
+    sources = random.Random(0).sample(range(n), samples)
+    return brandes_batched(net.graph, nodes, sources)
+
+
+def brandes_batched(graph: nx.Graph, nodes: list, sources: list[int] | None = None, batch: int = 128) -> dict:
+    """Brandes' betweenness for an unweighted, undirected graph, many sources at a time: each BFS
+    level of a batch is one sparse-matrix product (the linear-algebra form of the algorithm), so
+    the work runs in scipy rather than in a Python loop per node. `sources` are node indices
+    (default: all, i.e. exact); a sample is scaled by n / k like networkx's estimate."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    n = len(nodes)
+    if n <= 2:
+        return {v: 0.0 for v in nodes}
+    index = {v: i for i, v in enumerate(nodes)}
+    rows, cols = [], []
+    for u, v in graph.edges():
+        if u != v:
+            rows += (index[u], index[v])
+            cols += (index[v], index[u])
+    adjacency = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    order = list(range(n)) if sources is None else list(sources)
+    total = np.zeros(n)
+    for start in range(0, len(order), batch):
+        chosen = np.array(order[start:start + batch])
+        b = len(chosen)
+        cols_b = np.arange(b)
+        sigma = np.zeros((n, b))
+        depth = np.full((n, b), -1, dtype=np.int32)
+        sigma[chosen, cols_b] = 1.0
+        depth[chosen, cols_b] = 0
+        frontier = sigma.copy()
+        level = 0
+        while True:
+            reached = adjacency @ frontier
+            new = (reached > 0) & (depth < 0)
+            if not new.any():
+                break
+            level += 1
+            sigma[new] = reached[new]
+            depth[new] = level
+            frontier = np.where(new, reached, 0.0)
+        delta = np.zeros((n, b))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for d in range(level, 0, -1):
+                coef = np.where(depth == d, (1.0 + delta) / sigma, 0.0)
+                delta += np.where(depth == d - 1, sigma * (adjacency @ coef), 0.0)
+        delta[chosen, cols_b] = 0.0
+        total += delta.sum(axis=1)
+    scale = 1.0 / ((n - 1) * (n - 2))
+    if sources is not None:
+        scale *= n / len(order)
+    return {v: float(total[i] * scale) for i, v in enumerate(nodes)}
 
 
 def isolates(net: Network) -> list[int]:
@@ -283,12 +344,30 @@ class Metrics:
         return sorted(((k, v) for k, v in values.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
-def compute_metrics(net: Network, triangle_limit: int = 50, exclude: set[tuple[int, int]] | frozenset = frozenset()) -> Metrics:
+def structure_key(net: Network) -> int:
+    return hash((tuple(net.graph.nodes()), tuple(sorted(net.edges))))
+
+
+def structural_metrics(net: Network) -> tuple[dict[int, float], dict]:
+    """(betweenness, clusters), from the per-process cache when the network's shape has not changed."""
+    key = structure_key(net)
+    found = _STRUCTURE_CACHE.get(key)
+    if found is None:
+        found = (betweenness(net), clusters(net))
+        while len(_STRUCTURE_CACHE) >= _STRUCTURE_CACHE_SIZE:
+            _STRUCTURE_CACHE.pop(next(iter(_STRUCTURE_CACHE)))
+        _STRUCTURE_CACHE[key] = found
+    return found
+
+
+def compute_metrics(
+    net: Network, triangle_limit: int = 50, exclude: set[tuple[int, int]] | frozenset = frozenset(), cached: bool = True
+) -> Metrics:
     triangles = open_triangles(net, limit=None, exclude=exclude)
-    groups = clusters(net)
+    between, groups = structural_metrics(net) if cached else (betweenness(net), clusters(net))
     return Metrics(
         members=net.size, connections=net.graph.number_of_edges(), degree=degrees(net),
-        betweenness=betweenness(net), betweenness_estimated=net.size > BETWEENNESS_EXACT_UP_TO,
+        betweenness=between, betweenness_estimated=net.size > BETWEENNESS_EXACT_UP_TO,
         isolates=isolates(net), open_triangles=triangles[:triangle_limit], open_triangle_count=len(triangles),
         components=groups["components"], communities=groups["communities"], modularity=groups["modularity"],
         share_connected=share_connected(net), share_cross_sector=share_cross_sector(net),
@@ -458,7 +537,10 @@ HOURS_REPORT_COLUMNS = ["exchange_id", "at", "giver", "giver_sector", "receiver"
 
 
 async def introductions_csv(db: AsyncSession, secret: str) -> str:
-    intros = (await db.execute(select(Introduction).order_by(Introduction.id))).scalars().all()
+    intros = (await db.execute(
+        select(Introduction.id, Introduction.created_at, Introduction.sent_at, Introduction.status,
+               Introduction.a_id, Introduction.b_id, Introduction.introduced_by_id).order_by(Introduction.id)
+    )).all()
     hours = dict((await db.execute(
         select(Exchange.introduction_id, func.sum(Exchange.hours)).where(Exchange.introduction_id.is_not(None))
         .group_by(Exchange.introduction_id)
@@ -480,7 +562,10 @@ async def introductions_csv(db: AsyncSession, secret: str) -> str:
 
 
 async def hours_csv(db: AsyncSession, secret: str) -> str:
-    rows = (await db.execute(select(Exchange).order_by(Exchange.at, Exchange.id))).scalars().all()
+    rows = (await db.execute(
+        select(Exchange.id, Exchange.at, Exchange.giver_id, Exchange.receiver_id, Exchange.hours, Exchange.source,
+               Exchange.introduction_id).order_by(Exchange.at, Exchange.id)
+    )).all()
     people = await _people_by_id(db, secret, {i for x in rows for i in (x.giver_id, x.receiver_id) if i is not None})
 
     def name(i: int | None) -> str:

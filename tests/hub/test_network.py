@@ -208,3 +208,31 @@ def test_kumu_exports_keep_members_off_the_map_anonymous():
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
     people = [make_person(SECRET, 1, "=HYPERLINK(\"x\")", sector="nhs")]
     assert rows(network.kumu_elements_csv(build_network(people, [])))[0]["Label"] == "'=HYPERLINK(\"x\")"
+
+
+def test_betweenness_and_clusters_are_reused_only_while_the_network_keeps_its_shape():
+    network._STRUCTURE_CACHE.clear()
+    net = community()
+    first = network.compute_metrics(net)
+    assert network.compute_metrics(community()).betweenness is first.betweenness
+    people = list(net.people.values())
+    changed = build_network(people, [(1, 2, "introduction", AT), (2, 6, "introduction", AT)])
+    assert network.compute_metrics(changed).betweenness[2] > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batched_brandes_gives_networkx_betweenness_exactly(seed):
+    graph = nx.gnm_random_graph(40 + 10 * seed, 60 + 20 * seed, seed=seed)
+    graph.add_nodes_from([1000, 1001])  # isolates, and more than one component
+    graph.add_edge(1002, 1003)
+    nodes = list(graph)
+    mine = network.brandes_batched(graph, nodes, batch=7)
+    expected = nx.betweenness_centrality(graph, normalized=True)
+    assert mine == pytest.approx(expected, abs=1e-12)
+
+
+def test_sampled_betweenness_over_every_source_is_the_exact_one():
+    graph = nx.gnm_random_graph(50, 90, seed=3)
+    nodes = list(graph)
+    assert network.brandes_batched(graph, nodes, sources=list(range(50))) == pytest.approx(
+        nx.betweenness_centrality(graph, normalized=True), abs=1e-12)
