@@ -211,8 +211,9 @@ async def build_input(
             "capacity": capacity(p.hours_per_month, bool(asks[p.id]), busy.get(p.id, 0)),
             "hours_given": b.given if b else 0.0,
             "hours_received": b.received if b else 0.0,
-            "attributes": {k: v for k, v in (("organisation", p.organisation), ("sector", p.sector),
-                                             ("nation", p.nation)) if v},
+            "attributes": {k: v for k, v in (("organisation", p.organisation),
+                                             ("sector", SECTORS.get(p.sector or "", p.sector)),
+                                             ("nation", NATIONS.get(p.nation or "", p.nation))) if v},
         })
     history, skipped = [], 0
     for a, b, outcome in await _history(session):
