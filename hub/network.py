@@ -21,11 +21,13 @@ import io
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import combinations
 from typing import Iterable
 
 import networkx as nx
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -639,67 +641,95 @@ def _months(first: str, last: str) -> list[str]:
     return out
 
 
+def _month_of(db: AsyncSession, column):  # noqa: ANN001, ANN202
+    """'YYYY-MM' of a UTC timestamp column, computed by the database."""
+    if db.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.substr(column, 1, 7)  # SQLite keeps UTC as 'YYYY-MM-DD HH:MM:SS...' text
+
+
 async def dashboard(db: AsyncSession, now: dt.datetime, months: int = 12) -> list[dict]:
     """One row per month, oldest first, up to this month: introductions suggested, approved and met;
-    hours exchanged; and at the end of the month the share of members with a connection and the
-    share of connections that cross sectors. Counted in Python from timestamps, the same on both databases."""
-    suggested = (await db.scalars(select(Suggestion.created_at))).all()
-    approved = (await db.scalars(select(Suggestion.decided_at).where(
-        Suggestion.status == "approved", Suggestion.decided_at.is_not(None))
-    )).all()
-    # An introduction counts as met in the month of its first "we met" answer.
-    met = (await db.execute(
-        select(FollowUpAnswer.introduction_id, func.min(FollowUpAnswer.answered_at))
-        .join(Introduction, Introduction.id == FollowUpAnswer.introduction_id)
-        .where(FollowUpAnswer.met == "met", Introduction.status == "met")
-        .group_by(FollowUpAnswer.introduction_id)
-    )).all()
-    hours = (await db.execute(select(Exchange.at, Exchange.hours))).all()
-    members = (await db.execute(select(Member.id, Member.sector, Member.created_at).where(Member.status == "active"))).all()
-    connections = (await db.execute(select(Connection.a_id, Connection.b_id, Connection.created_at))).all()
-
+    hours exchanged; and at the end of the month the share of active members with a connection and
+    the share of connected pairs that cross sectors (pairs whose two sectors are known and shown,
+    as on the network page). Grouped by month in the database, so the rows fetched are a few per
+    month whatever the size of the community."""
+    month = partial(_month_of, db)
     this_month = _month(now)
     all_months = _months(_month(now - dt.timedelta(days=31 * (months - 1))), this_month)[-months:]
     by_month = {m: {"month": m, "suggested": 0, "approved": 0, "met": 0, "hours": 0.0} for m in all_months}
-    for at in suggested:
-        if at and _month(at) in by_month:
-            by_month[_month(at)]["suggested"] += 1
-    for at in approved:
-        if _month(at) in by_month:
-            by_month[_month(at)]["approved"] += 1
-    for _, at in met:
-        if at and _month(at) in by_month:
-            by_month[_month(at)]["met"] += 1
-    for at, h in hours:
-        if at and _month(at) in by_month:
-            by_month[_month(at)]["hours"] += float(h)
 
-    # Cumulative shares at each month's end: walk members and connections in time order.
-    sector = {r.id: r.sector for r in members}
-    joined = sorted((_month(r.created_at), r.id) for r in members if r.created_at)
-    links = sorted((_month(c.created_at), c.a_id, c.b_id) for c in connections
-                   if c.created_at and c.a_id in sector and c.b_id in sector)
-    present: set[int] = set()
-    connected: set[int] = set()
-    pairs: set[tuple[int, int]] = set()
-    known = crossing = 0
-    ji = li = 0
-    for m in _months(min([all_months[0]] + [j[0] for j in joined[:1]] + [c[0] for c in links[:1]]), this_month):
-        while ji < len(joined) and joined[ji][0] <= m:
-            present.add(joined[ji][1])
-            ji += 1
-        while li < len(links) and links[li][0] <= m:
-            _, a, b = links[li]
-            li += 1
-            connected.update((a, b))
-            if (a, b) not in pairs:
-                pairs.add((a, b))
-                if sector[a] and sector[b]:
-                    known += 1
-                    crossing += sector[a] != sector[b]
-        if m in by_month:
-            members_then = len(present | connected)
-            by_month[m]["members"] = members_then
-            by_month[m]["share_connected"] = len(connected) / members_then if members_then else 0.0
-            by_month[m]["share_cross_sector"] = crossing / known if known else None
+    async def per_month(key: str, query, cast=int) -> None:  # noqa: ANN001
+        for m, value in (await db.execute(query)).all():
+            if m in by_month:
+                by_month[m][key] += cast(value or 0)
+
+    m = month(Suggestion.created_at)
+    await per_month("suggested", select(m, func.count()).group_by(m))
+    m = month(Suggestion.decided_at)
+    await per_month("approved", select(m, func.count()).where(
+        Suggestion.status == "approved", Suggestion.decided_at.is_not(None)).group_by(m))
+    # An introduction counts as met in the month of its first "we met" answer.
+    first_met = (
+        select(func.min(FollowUpAnswer.answered_at).label("at"))
+        .join(Introduction, Introduction.id == FollowUpAnswer.introduction_id)
+        .where(FollowUpAnswer.met == "met", Introduction.status == "met")
+        .group_by(FollowUpAnswer.introduction_id).subquery()
+    )
+    m = month(first_met.c.at)
+    await per_month("met", select(m, func.count()).group_by(m))
+    m = month(Exchange.at)
+    await per_month("hours", select(m, func.sum(Exchange.hours)).group_by(m), float)
+
+    # Cumulative shares: new members, newly connected members and new pairs per month, then summed.
+    joined = Counter()
+    m = month(Member.created_at)
+    for key, n in (await db.execute(select(m, func.count()).where(Member.status == "active").group_by(m))).all():
+        joined[key] += n
+    ends = union_all(
+        select(Connection.a_id.label("member_id"), Connection.created_at.label("at")),
+        select(Connection.b_id.label("member_id"), Connection.created_at.label("at")),
+    ).subquery()
+    first_link = (
+        select(func.min(ends.c.at).label("at")).join(Member, Member.id == ends.c.member_id)
+        .where(Member.status == "active").group_by(ends.c.member_id).subquery()
+    )
+    newly_connected = Counter()
+    m = month(first_link.c.at)
+    for key, n in (await db.execute(select(m, func.count()).group_by(m))).all():
+        newly_connected[key] += n
+    ma, mb = aliased(Member), aliased(Member)
+    pa, pb = aliased(MemberPreference), aliased(MemberPreference)
+    pairs = (
+        select(
+            func.min(Connection.created_at).label("at"),
+            func.max(case((and_(ma.sector.is_not(None), mb.sector.is_not(None), pa.on_map.is_not(False),
+                                pb.on_map.is_not(False)), 1), else_=0)).label("known"),
+            func.max(case((ma.sector != mb.sector, 1), else_=0)).label("crosses"),
+        )
+        .join(ma, ma.id == Connection.a_id).join(mb, mb.id == Connection.b_id)
+        .outerjoin(pa, pa.member_id == ma.id).outerjoin(pb, pb.member_id == mb.id)
+        .where(ma.status == "active", mb.status == "active")
+        .group_by(Connection.a_id, Connection.b_id).subquery()
+    )
+    new_pairs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    m = month(pairs.c.at)
+    for key, known, crossing in (await db.execute(
+        select(m, func.sum(pairs.c.known), func.sum(pairs.c.known * pairs.c.crosses)).group_by(m)
+    )).all():
+        new_pairs[key][0] += int(known or 0)
+        new_pairs[key][1] += int(crossing or 0)
+
+    members = connected = known = crossing = 0
+    keys = set(joined) | set(newly_connected) | set(new_pairs)
+    first = min([all_months[0], *keys])
+    for key in _months(first, this_month):
+        members += joined.get(key, 0)
+        connected += newly_connected.get(key, 0)
+        known += new_pairs[key][0] if key in new_pairs else 0
+        crossing += new_pairs[key][1] if key in new_pairs else 0
+        if key in by_month:
+            by_month[key]["members"] = members
+            by_month[key]["share_connected"] = connected / members if members else 0.0
+            by_month[key]["share_cross_sector"] = crossing / known if known else None
     return [by_month[m] for m in all_months]

@@ -54,7 +54,8 @@ async def triangle(db):
 
 @pytest.fixture
 async def weaver_csrf(client, db, settings, clock):
-    weaver = await make_member(db, name="Wendy Weaver", hub_role="weaver", sector="local_authority", interests=["Facilitation"])
+    weaver = await make_member(db, name="Wendy Weaver", hub_role="weaver", sector="local_authority",
+                               interests=["Facilitation"], created_at=clock())
     return await sign_in_as(client, db, settings, weaver, clock())
 
 
@@ -193,6 +194,8 @@ async def test_the_dashboard_counts_month_by_month(client, db, clock, weaver_csr
     b = await make_member(db, name="B", sector="academia", created_at=at(8))
     c = await make_member(db, name="C", sector="nhs", created_at=at(9))
     d = await make_member(db, name="D", sector="nhs", created_at=at(9))
+    e = await make_member(db, name="E", sector="academia", created_at=at(9))
+    await off_the_map(db, e)  # counts as connected, but their sector is not used
     db.add_all([
         Suggestion(a_id=a.id, b_id=b.id, created_at=at(9), status="approved", decided_at=at(10)),
         Suggestion(a_id=c.id, b_id=d.id, created_at=at(10), status="pending"),
@@ -208,6 +211,7 @@ async def test_the_dashboard_counts_month_by_month(client, db, clock, weaver_csr
         Exchange(giver_id=b.id, receiver_id=a.id, hours=0.5, at=at(11, 3)),
         Connection(a_id=min(a.id, b.id), b_id=max(a.id, b.id), kind="introduction", source_id=intro.id, created_at=at(11, 2)),
         Connection(a_id=min(c.id, d.id), b_id=max(c.id, d.id), kind="event_group", source_id=1, created_at=at(11, 20)),
+        Connection(a_id=min(a.id, e.id), b_id=max(a.id, e.id), kind="event_group", source_id=2, created_at=at(11, 21)),
     ])
     await db.commit()
     months = {row["month"]: row for row in await network.dashboard(db, clock(), months=12)}
@@ -215,8 +219,8 @@ async def test_the_dashboard_counts_month_by_month(client, db, clock, weaver_csr
     assert (months["2026-09"]["suggested"], months["2026-10"]["suggested"], months["2026-10"]["approved"]) == (1, 2, 1)
     assert (months["2026-11"]["met"], months["2026-11"]["hours"]) == (1, 2.0)
     assert months["2026-10"]["share_connected"] == 0.0
-    # In November: A, B, C, D connected; the weaver (joined now) is not.
-    assert months["2026-11"]["share_connected"] == pytest.approx(4 / 5)
+    # In November: A, B, C, D, E connected; the weaver (joined now) is not.
+    assert months["2026-11"]["share_connected"] == pytest.approx(5 / 6)
     assert months["2026-11"]["share_cross_sector"] == pytest.approx(1 / 2)
     page = await client.get("/network/dashboard")
-    assert page.status_code == 200 and "2026-11" in page.text and "80%" in page.text
+    assert page.status_code == 200 and "2026-11" in page.text and "83%" in page.text
