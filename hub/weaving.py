@@ -38,7 +38,6 @@ from hub.models import (
     MET_ANSWERS,
     NATIONS,
     SECTORS,
-    Ask,
     Connection,
     Exchange,
     FollowUpAnswer,
@@ -374,9 +373,28 @@ async def run_round(
         return 0
 
 
+def community_of(data: dict) -> matching.Community:
+    """The matcher's dataclasses from build_input's dict (the shape of matching's JSON input).
+    Built directly: the rows come from typed columns, and the JSON schema check that
+    matching.load runs costs seconds at 10,000 members; run_round still checks the community's
+    rules (unique ids, known members in the history)."""
+    members = tuple(
+        matching.Participant(
+            id=m["id"], interests=tuple(m["interests"]),
+            offers=tuple(matching.Offer(o["id"], o["text"], tuple(o["tags"])) for o in m["offers"]),
+            asks=tuple(matching.Ask(a["id"], a["text"], tuple(a["tags"])) for a in m["asks"]),
+            capacity=int(m["capacity"]), hours_given=float(m["hours_given"]),
+            hours_received=float(m["hours_received"]), organisation=m["attributes"].get("organisation"),
+            sector=m["attributes"].get("sector"), nation=m["attributes"].get("nation"),
+        )
+        for m in data["members"]
+    )
+    history = tuple(matching.HistoryEntry(h["a"], h["b"], h["outcome"]) for h in data["history"])
+    return matching.Community(members, history)
+
+
 def _match(data: dict) -> list:
-    community = matching.load(data)
-    return [p for p in matching.run_round(community, matching.RoundOptions()) if p.ask_id is not None]
+    return [p for p in matching.run_round(community_of(data), matching.RoundOptions()) if p.ask_id is not None]
 
 
 async def scheduled_round_due(session: AsyncSession, settings: Settings, now: dt.datetime) -> bool:
@@ -767,7 +785,7 @@ async def candidates_for_ask(session: AsyncSession, ask: Post, today: dt.date, t
 
 
 def _suggest(data: dict, top: int) -> dict:
-    return {s.ask_id: s.candidates for s in matching.suggest(matching.load(data), top=top)}
+    return {s.ask_id: s.candidates for s in matching.suggest(community_of(data), top=top)}
 
 
 async def own_ask(session: AsyncSession, viewer: Member, ask_id: int) -> Post:
@@ -1223,7 +1241,7 @@ async def decisions_for(session: AsyncSession, suggestion_id: int) -> list[Sugge
 
 
 __all__ = [
-    "Ask", "answer_consent", "answer_follow_up", "approve", "approve_many", "build_input", "candidates_for_ask",
+    "answer_consent", "answer_follow_up", "approve", "approve_many", "build_input", "candidates_for_ask",
     "claim_round", "decline", "edit_note", "follow_up_sweep", "queue_page", "request_introduction", "round_sweep",
     "run_round", "sign", "skip", "start_round", "swap", "verify",
 ]
