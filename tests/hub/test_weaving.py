@@ -688,3 +688,35 @@ async def test_members_record_time_given_to_them_and_weavers_record_any_exchange
     b = await timebank.balances(db)
     assert b[helper.id] == timebank.Balance(1.25, 2.0) and b[asker.id] == timebank.Balance(2.0, 1.25)
     assert b[helper.id].balance == -0.75
+
+
+# --- Nothing typed reaches a 500 ----------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+from tests.hub.test_no_500s import NASTY  # noqa: E402
+
+junk = st.one_of(st.sampled_from(NASTY), st.text(max_size=200))
+FORMS = {
+    "/weaving/rounds": ["scope", "interest", "group"],
+    "/weaving/timebank": ["giver_id", "receiver_id", "hours", "note"],
+    "/timebank": ["other_id", "hours", "note"],
+    "/preferences/introductions": ["intro_consent", "on_map"],
+    "/weaving/suggestions/bulk-approve": ["ids", "page", "round"],
+    "/follow-up": ["token", "met", "helped", "hours", "fulfilled"],
+    "/introductions/consent": ["token", "answer"],
+}
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(sorted(FORMS)), data=st.data())
+async def test_the_weaving_forms_never_fail_on_what_is_typed(client, db, settings, clock, path, data):
+    weaver = await make_member(db, hub_role="weaver")
+    csrf = await sign_in_as(client, db, settings, weaver, clock())
+    values = {f: data.draw(junk) for f in FORMS[path]}
+    response = await client.post(path, data={**values, "_csrf": csrf})
+    assert response.status_code in (200, 303, 400, 403, 404, 409, 422), response.text[:300]
+    for query in ({"token": values.get("token", "x"), "met": "met"}, {"token": "x", "answer": "yes"}):
+        page = await client.get("/follow-up" if "met" in query else "/introductions/consent",
+                                params={k: v.replace("\x00", "") for k, v in query.items()})
+        assert page.status_code in (200, 400), page.text[:300]
