@@ -139,28 +139,32 @@ def build_network(people: Iterable[Person], connections: Iterable[tuple[int, int
     return Network(people=by_id, edges=edges, graph=graph)
 
 
-async def load_network(db: AsyncSession, secret: str) -> Network:
-    """Everything the network needs in four queries, whatever the size of the community."""
-    rows = (
-        await db.execute(
-            select(Member.id, Member.name, Member.sector, Member.nation, Member.organisation, Member.created_at)
-            .where(Member.status == "active")
-        )
-    ).all()
-    hidden = set((await db.scalars(select(MemberPreference.member_id).where(MemberPreference.on_map.is_(False)))).all())
+async def load_network(db: AsyncSession, secret: str, around: tuple[int, ...] | None = None) -> Network:
+    """Everything the network needs in four queries, whatever the size of the community. With
+    `around`, only those members, their connections and the people at the other end (enough to
+    check one triangle without reading the whole network)."""
+    connection_query = select(Connection.a_id, Connection.b_id, Connection.kind, Connection.created_at)
+    member_query = select(Member.id, Member.name, Member.sector, Member.nation, Member.organisation, Member.created_at)
+    hidden_query = select(MemberPreference.member_id).where(MemberPreference.on_map.is_(False))
+    interest_query = select(member_interest.c.member_id, Tag.slug, Tag.label).join(Tag, Tag.id == member_interest.c.tag_id)
+    if around is not None:
+        connection_query = connection_query.where(or_(Connection.a_id.in_(around), Connection.b_id.in_(around)))
+    connections = (await db.execute(connection_query)).all()
+    if around is not None:
+        ids = set(around) | {c.a_id for c in connections} | {c.b_id for c in connections}
+        member_query = member_query.where(Member.id.in_(ids))
+        hidden_query = hidden_query.where(MemberPreference.member_id.in_(ids))
+        interest_query = interest_query.where(member_interest.c.member_id.in_(ids))
+    rows = (await db.execute(member_query.where(Member.status == "active"))).all()
+    hidden = set((await db.scalars(hidden_query)).all())
     interests: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for member_id, slug, label in (
-        await db.execute(
-            select(member_interest.c.member_id, Tag.slug, Tag.label).join(Tag, Tag.id == member_interest.c.tag_id)
-        )
-    ).all():
+    for member_id, slug, label in (await db.execute(interest_query)).all():
         interests[member_id].append((slug, label))
     people = [
         make_person(secret, r.id, r.name, sector=r.sector, nation=r.nation, organisation=r.organisation,
                     interests=interests.get(r.id, ()), on_map=r.id not in hidden, created_at=r.created_at)
         for r in rows
     ]
-    connections = (await db.execute(select(Connection.a_id, Connection.b_id, Connection.kind, Connection.created_at))).all()
     return build_network(people, connections)
 
 
@@ -608,7 +612,7 @@ async def suggest_closing_triangle(
         if existing.status == "declined":
             raise Conflict("A weaver declined introducing these two before, so they are not suggested again.")
         return existing
-    net = await load_network(db, secret)
+    net = await load_network(db, secret, around=(b_id, c_id))
     if b_id not in net.people or c_id not in net.people:
         raise NotFound("One of these members is not in the network.")
     triangle = triangle_between(net, b_id, c_id)

@@ -68,6 +68,10 @@ async def test_the_network_is_built_from_connections_between_active_members(db, 
     assert net.people[triangle["hal"].id].label.startswith("Anonymous member")
     [t] = network.open_triangles(net)
     assert (t.b, t.c, t.via, t.shared) == (triangle["ben"].id, triangle["cat"].id, (ann,), ("Network mapping",))
+    # Reading only the neighbourhood of the pair finds the same triangle.
+    near = await network.load_network(db, settings.secret_key, around=(triangle["ben"].id, triangle["cat"].id))
+    assert triangle["ivy"].id not in near.people
+    assert network.triangle_between(near, triangle["cat"].id, triangle["ben"].id) == t
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)
