@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import assign, explain
-from .candidates import candidate_pairs, exact_scores
+from .candidates import candidate_pairs, exact_scores, unique_sorted
 from .io import coerce
 from .model import (Candidate, Community, Pair, Participant, RoundOptions, Suggestion)
 from .score import (activity, crossing, fairness_factor, popularity_damping, text_relevance)
@@ -107,8 +107,8 @@ def score_candidates(ix: Index, k: int, mode: str = "auto") -> Scored:
     if ix.A.shape[0] == 0 or ix.I.shape[0] == 0:
         z = np.zeros(0)
         return Scored(empty, empty, z, empty, z, z)
-    r, c, _ = candidate_pairs(ix.A, ix.I, max(1, k * ITEMS_PER_ASK // 2), mode=mode)
-    key = np.unique(r * n_members + ix.item_member[c])
+    r, c, _ = candidate_pairs(ix.A, ix.I, max(1, k * ITEMS_PER_ASK // 2), mode=mode, rescore=False)
+    key = unique_sorted(r * n_members + ix.item_member[c])
     asks, mems = key // n_members, key % n_members
     caps = np.array([m.capacity for m in ix.members], dtype=np.int64)
     ok = (mems != ix.ask_member[asks]) & (caps[mems] > 0)

@@ -51,3 +51,34 @@ text = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPS)), max_si
 @given(st.lists(st.lists(text, max_size=3), min_size=1, max_size=6))
 def test_generated_texts(docs):
     _same(docs)
+
+
+def test_two_stage_dense_topk_matches_a_full_sort():
+    from matching.candidates import _row_top_idx
+
+    rng = np.random.default_rng(0)
+    for n in (50, 1000, 5003):
+        B = (rng.random((40, n)) ** 8).astype(np.float32)
+        B[B < 0.3] = 0
+        B[:, 5] = B[:, 6]
+        for k in (1, 5, 30):
+            got = np.sort(np.take_along_axis(B, _row_top_idx(B, k), 1), 1)
+            assert np.array_equal(got, np.sort(B, 1)[:, n - k:])
+
+
+def test_sparse_row_topk_and_pruning():
+    import scipy.sparse as sp
+
+    from matching.candidates import _sparse_rows_topk, prune_rows
+
+    rng = np.random.default_rng(1)
+    M = sp.random(60, 3000, density=0.05, random_state=2, format="csr", dtype=np.float32)
+    M = sp.vstack([M, sp.csr_matrix(np.ones((1, 3000), dtype=np.float32) * rng.random(3000).astype(np.float32))]).tocsr()
+    r, c, v = _sparse_rows_topk(M, 7)
+    D = M.toarray()
+    for i in range(D.shape[0]):
+        want = np.sort(D[i][D[i] > 0])[::-1][:7]
+        assert np.allclose(np.sort(v[r == i])[::-1], want)
+        assert np.allclose(D[i, c[r == i]], v[r == i])
+    P = prune_rows(M, 7)
+    assert (np.diff(P.indptr) <= 7).all() and abs(P.toarray()[P.toarray() > 0] - D[P.toarray() > 0]).max() == 0
