@@ -771,12 +771,14 @@ async def candidates_for_ask(session: AsyncSession, ask: Post, today: dt.date, t
         return []
     for m in data.data["members"]:
         m["capacity"] = max(1, m["capacity"])  # show who could help even when they are busy this month
-    forbidden = {(h["a"], h["b"]) for h in data.data["history"]} | {(h["b"], h["a"]) for h in data.data["history"]}
+    # Past pairs are filtered here rather than given to the matcher as history, so that only the
+    # asker's own past pairs cost anything (the round's history can hold tens of thousands).
+    forbidden = {h["b"] if h["a"] == asker else h["a"] for h in data.data["history"] if asker in (h["a"], h["b"])}
     data.data["history"] = []
-    results = await asyncio.to_thread(_suggest, data.data, top + len(forbidden) + 5)
+    results = await asyncio.to_thread(_suggest, data.data, top + len(forbidden))
     out = []
     for c in results.get(pid(ask.id), ()):
-        if (asker, c.member_id) in forbidden:
+        if c.member_id in forbidden:
             continue
         out.append(Helper(unid(c.member_id), unid(c.offer_id), float(c.score), tuple(c.reasons)))
         if len(out) >= top:
