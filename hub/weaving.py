@@ -348,29 +348,35 @@ async def run_round(
         await _progress(factory, round_id, 80, f"Storing {len(pairs)} suggestions.")
         async with factory() as session:
             now = clock()
-            rows = [
-                {
-                    "round_id": round_id, "source": "round", "a_id": unid(p.a), "b_id": unid(p.b),
-                    "ask_id": unid(p.ask_id), "offer_id": unid(p.offer_id), "score": round(float(p.score), 6),
-                    "reasons": list(p.reasons), "note": "", "status": "pending", "created_at": now,
-                }
-                for p in pairs
-            ]
-            for start in range(0, len(rows), 1000):
-                await session.execute(Suggestion.__table__.insert(), rows[start:start + 1000])
+            stored = await store_suggestions(session, round_id, pairs, now)
             await session.execute(
                 update(MatchRound).where(MatchRound.id == round_id).values(
                     status="done", progress=100, finished_at=now,
-                    message=f"{len(rows)} suggestions from {data.ask_count} asks among {data.member_count} members.",
+                    message=f"{stored} suggestions from {data.ask_count} asks among {data.member_count} members.",
                 ).execution_options(synchronize_session=False)
             )
             await session.commit()
-        return len(rows)
+        return stored
     except Exception as exc:  # noqa: BLE001 - a failed round is shown to weavers, never lost silently
         log.exception("round %s failed", round_id)
         message = exc.args[0] if isinstance(exc, matching.MatchingError) and exc.args else type(exc).__name__
         await _progress(factory, round_id, 100, f"The round failed: {message}", status="failed", finished_at=clock())
         return 0
+
+
+async def store_suggestions(session: AsyncSession, round_id: int, pairs: list, now: dt.datetime) -> int:
+    """The matcher's pairs as pending suggestions of a round, in bulk (the caller commits)."""
+    rows = [
+        {
+            "round_id": round_id, "source": "round", "a_id": unid(p.a), "b_id": unid(p.b),
+            "ask_id": unid(p.ask_id), "offer_id": unid(p.offer_id), "score": round(float(p.score), 6),
+            "reasons": list(p.reasons), "note": "", "status": "pending", "created_at": now,
+        }
+        for p in pairs
+    ]
+    for start in range(0, len(rows), 1000):
+        await session.execute(Suggestion.__table__.insert(), rows[start:start + 1000])
+    return len(rows)
 
 
 def community_of(data: dict) -> matching.Community:
