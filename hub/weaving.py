@@ -679,6 +679,11 @@ async def approve(session: AsyncSession, settings: Settings, actor: Member, sugg
         if not takes_part(person, today):
             raise Conflict(f"{person.display_name} is not taking part in introductions at the moment, so this "
                            "suggestion cannot be approved. Decline or skip it.")
+    if s.ask_id is not None:
+        ask = await session.get(Post, s.ask_id)
+        if ask is not None and not ask.is_open(today):
+            raise Conflict(f"The ask “{ask.title}” is no longer open, so this suggestion cannot be approved. "
+                           "Decline or skip it.")
     if text is not None and text != s.note:
         _record(session, s, actor, "edit", now, before=s.note, after=text)
         s.note = text

@@ -583,6 +583,18 @@ async def test_swap_replaces_the_helper_with_the_next_best_candidate(db, client,
     assert response.status_code == 409 and "no other suitable person" in response.text
 
 
+async def test_a_suggestion_for_an_ask_that_was_closed_meanwhile_cannot_be_approved(db, client, settings, clock, factory):
+    asker, ask, helper, offer, weaver = await community(db)
+    await run_round(db, factory, settings, clock, weaver)
+    (s,) = await pending(db)
+    await db.execute(Post.__table__.update().where(Post.__table__.c.id == ask.id).values(status="fulfilled"))
+    await db.commit()
+    csrf = await sign_in_as(client, db, settings, weaver, clock())
+    response = await client.post(f"/weaving/suggestions/{s.id}/approve", data={"_csrf": csrf})
+    assert response.status_code == 409 and "no longer open" in response.text
+    assert [p.status for p in await pending(db)] == ["pending"]
+
+
 async def test_a_too_long_note_is_shown_inline_and_nothing_changes(db, client, settings, clock, factory):
     asker, ask, helper, offer, weaver = await community(db)
     await run_round(db, factory, settings, clock, weaver)
