@@ -48,62 +48,64 @@ def solve_flow(ask_owner: np.ndarray, e_ask: np.ndarray, e_help: np.ndarray, w: 
     asks_used = np.unique(e_ask[pos])
     helpers = np.unique(e_help[pos])
     askers = np.unique(ask_owner[asks_used])
-    # node numbering: 0 source, 1 sink, askers, asks, helpers
+    # node numbering: 0 source, 1 sink, askers, asks, helpers, shared pair nodes
     n_askers, n_asks, n_helpers = askers.size, asks_used.size, helpers.size
-    asker_node = {int(m): 2 + i for i, m in enumerate(askers)}
+    n_m = int(max(help_cap.size, ask_cap.size, int(ask_owner.max(initial=0)) + 1))
+    asker_node = np.full(n_m, -1, dtype=np.int64)
+    asker_node[askers] = 2 + np.arange(n_askers)
     ask_node = np.full(int(ask_owner.size), -1, dtype=np.int64)
     ask_node[asks_used] = 2 + n_askers + np.arange(n_asks)
     helper_base = 2 + n_askers + n_asks
-    helper_node = {int(m): helper_base + i for i, m in enumerate(helpers)}
+    helper_node = np.full(n_m, -1, dtype=np.int64)
+    helper_node[helpers] = helper_base + np.arange(n_helpers)
 
-    tails, heads, caps, costs = [], [], [], []
-    asks_per_owner = np.bincount(ask_owner[asks_used], minlength=int(ask_owner.max(initial=0)) + 1)
-    supply = 0
-    for m in askers:
-        c = int(min(ask_cap[m], asks_per_owner[m]))
-        tails.append(0); heads.append(asker_node[int(m)]); caps.append(c); costs.append(0)
-        supply += c
-    for a in asks_used:
-        tails.append(asker_node[int(ask_owner[a])]); heads.append(int(ask_node[a])); caps.append(1); costs.append(0)
-    edge_arc0 = len(tails)
+    asks_per_owner = np.bincount(ask_owner[asks_used], minlength=n_m)
+    src_cap = np.minimum(ask_cap[askers], asks_per_owner[askers]).astype(np.int64)
+    supply = int(src_cap.sum())
+    T = [np.zeros(n_askers, dtype=np.int64), asker_node[ask_owner[asks_used]]]
+    H = [asker_node[askers], ask_node[asks_used]]
+    C = [src_cap, np.ones(n_asks, dtype=np.int64)]
+    K = [np.zeros(n_askers, dtype=np.int64), np.zeros(n_asks, dtype=np.int64)]
+    edge_arc0 = n_askers + n_asks
     idx = np.flatnonzero(pos)
     # two people are introduced at most once per round: when one asker has several asks the
     # same helper could answer, those edges pass through a shared unit-capacity node
-    pair_key = ask_owner[e_ask[idx]] * np.int64(help_cap.size) + e_help[idx]
+    pair_key = ask_owner[e_ask[idx]] * np.int64(n_m) + e_help[idx]
     uniq, inverse, counts = np.unique(pair_key, return_inverse=True, return_counts=True)
-    multi = counts[inverse] > 1
-    pair_node = {}
+    multi = counts[inverse.ravel()] > 1
+    edge_heads = helper_node[e_help[idx]]
     next_node = helper_base + n_helpers
-    edge_heads = []
-    for e, key, is_multi in zip(idx, pair_key, multi):
-        if is_multi:
-            if int(key) not in pair_node:
-                pair_node[int(key)] = next_node
-                next_node += 1
-            edge_heads.append(pair_node[int(key)])
-        else:
-            edge_heads.append(helper_node[int(e_help[e])])
-    tails.extend(ask_node[e_ask[idx]].tolist())
-    heads.extend(edge_heads)
-    caps.extend([1] * idx.size)
-    costs.extend((-wi[idx]).tolist())
-    for key, node in pair_node.items():
-        tails.append(node); heads.append(helper_node[int(key % help_cap.size)]); caps.append(1); costs.append(0)
-    for m in helpers:
-        c = int(help_cap[m])
-        if load_penalty > 0:
-            for u in range(min(c, supply)):
-                tails.append(helper_node[int(m)]); heads.append(1); caps.append(1)
-                costs.append(int(round(load_cost(u, load_penalty) * SCALE)))
-        elif c > 0:
-            tails.append(helper_node[int(m)]); heads.append(1); caps.append(c); costs.append(0)
-    tails.append(0); heads.append(1); caps.append(supply); costs.append(0)
+    mk = uniq[counts > 1]
+    if mk.size:
+        mk_node = next_node + np.arange(mk.size)
+        edge_heads[multi] = mk_node[np.searchsorted(mk, pair_key[multi])]
+        next_node += mk.size
+    T.append(ask_node[e_ask[idx]]); H.append(edge_heads)
+    C.append(np.ones(idx.size, dtype=np.int64)); K.append(-wi[idx])
+    if mk.size:
+        T.append(mk_node); H.append(helper_node[mk % n_m])
+        C.append(np.ones(mk.size, dtype=np.int64)); K.append(np.zeros(mk.size, dtype=np.int64))
+    hc = help_cap[helpers].astype(np.int64)
+    if load_penalty > 0:
+        units = np.minimum(hc, supply)
+        h_rep = np.repeat(helper_node[helpers], units)
+        u = np.arange(units.sum()) - np.repeat(np.cumsum(units) - units, units)
+        T.append(h_rep); H.append(np.ones(h_rep.size, dtype=np.int64))
+        C.append(np.ones(h_rep.size, dtype=np.int64))
+        K.append(np.rint(np.array([load_cost(int(x), load_penalty) for x in range(int(units.max(initial=0)))]
+                                  or [0.0])[u] * SCALE).astype(np.int64) if u.size else np.zeros(0, dtype=np.int64))
+    else:
+        sel = hc > 0
+        T.append(helper_node[helpers[sel]]); H.append(np.ones(int(sel.sum()), dtype=np.int64))
+        C.append(hc[sel]); K.append(np.zeros(int(sel.sum()), dtype=np.int64))
+    T.append(np.zeros(1, dtype=np.int64)); H.append(np.ones(1, dtype=np.int64))
+    C.append(np.array([supply], dtype=np.int64)); K.append(np.zeros(1, dtype=np.int64))
+    tails, heads = np.concatenate(T), np.concatenate(H)
+    caps, costs = np.concatenate(C), np.concatenate(K)
 
     smcf = min_cost_flow.SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(np.asarray(tails, dtype=np.int32),
-                                              np.asarray(heads, dtype=np.int32),
-                                              np.asarray(caps, dtype=np.int64),
-                                              np.asarray(costs, dtype=np.int64))
+    smcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
+                                              caps.astype(np.int64), costs.astype(np.int64))
     n_nodes = next_node
     supplies = np.zeros(n_nodes, dtype=np.int64)
     supplies[0], supplies[1] = supply, -supply

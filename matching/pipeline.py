@@ -191,13 +191,28 @@ def suggest(community: Community | Mapping, top: int = 5, *, spread: float = 0.1
     return out
 
 
+def _crossing_many(members, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """score.crossing(members[a[i]], members[b[i]])[0] for many pairs at once."""
+    from .score import CROSS_ATTRS
+
+    diff = np.zeros(a.size)
+    for attr in CROSS_ATTRS:
+        vals = [getattr(m, attr) for m in members]
+        known = np.array([bool(v) for v in vals])
+        names = {}
+        code = np.array([names.setdefault(v.strip().casefold(), len(names)) if v else -1 for v in vals],
+                        dtype=np.int64)
+        diff += known[a] & known[b] & (code[a] != code[b])
+    return diff / len(CROSS_ATTRS)
+
+
 def round_edges(ix: Index, opts: RoundOptions, mode: str = "auto"):
     """Candidate (ask, member) edges with round weights; forbidden pairs are absent."""
     s = score_candidates(ix, opts.k, mode=mode)
     askers = ix.ask_member[s.ask]
     fair = np.array([fairness_factor(m, opts.fairness_weight) for m in ix.members])
     if opts.cross_weight:
-        cross = np.array([crossing(ix.members[a], ix.members[b])[0] for a, b in zip(askers, s.member)])
+        cross = _crossing_many(ix.members, askers, s.member)
     else:
         cross = np.zeros(s.ask.size)
     w = s.rel * fair[askers] * (1.0 + opts.cross_weight * cross)
