@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Awaitable, Callable, Protocol
+from contextlib import asynccontextmanager
+from typing import AsyncContextManager, AsyncIterator, Awaitable, Callable, Protocol
 
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -122,25 +123,44 @@ def build_message(row: OutboxMessage, settings: Settings, now: dt.datetime) -> E
     return message
 
 
+class Sender(Protocol):
+    async def __call__(self, message: EmailMessage) -> None: ...
+
+
 class Transport(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    def connection(self) -> AsyncContextManager[Sender]: ...
 
 
 class SmtpTransport:
+    """One SMTP connection for a whole batch: the handshake costs more than a message."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def send(self, message: EmailMessage) -> None:
+    def _client(self) -> aiosmtplib.SMTP:
         s = self.settings
-        await aiosmtplib.send(
-            message,
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            username=s.smtp_username or None,
-            password=s.smtp_password or None,
-            start_tls=s.smtp_starttls,
-            timeout=30,
+        return aiosmtplib.SMTP(
+            hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username or None,
+            password=s.smtp_password or None, start_tls=s.smtp_starttls, timeout=30,
         )
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Sender]:
+        client = self._client()
+
+        async def send(message: EmailMessage) -> None:
+            if not client.is_connected:
+                await client.connect()  # first use, or after the server hung up; failures reach the caller
+            await client.send_message(message)
+
+        try:
+            yield send
+        finally:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except aiosmtplib.SMTPException:
+                    client.close()
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -180,14 +200,17 @@ async def deliver_due(
     """Claim and send one batch; returns how many were claimed."""
     async with factory() as session:
         rows = await claim_due(session, now(), limit)
-    for row in rows:
-        await _deliver_one(factory, settings, transport, row, now)
+    if rows:
+        async with transport.connection() as send:
+            for row in rows:
+                await _deliver_one(factory, settings, send, row, now)
     return len(rows)
 
 
-async def _deliver_one(factory, settings, transport, row, now) -> None:  # noqa: ANN001
+async def _deliver_one(factory, settings, send, row, now) -> None:  # noqa: ANN001
+    """Marked one by one, so a crash mid-batch resends at most the mail in flight."""
     try:
-        await transport.send(build_message(row, settings, now()))
+        await send(build_message(row, settings, now()))
     except Exception as exc:  # noqa: BLE001 - any transport failure is retried, never lost
         failed = row.attempts >= MAX_ATTEMPTS
         values = {
