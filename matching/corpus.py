@@ -270,8 +270,9 @@ class Corpus:
             return a
         ps = range(self.doc_part_start[d], self.doc_part_start[d + 1])
         parts = [self._part_analysis(p) for p in ps]
-        row = self.raw[d]
-        feats = {self.names[j]: float(v) for j, v in zip(row.indices.tolist(), row.data.tolist())}
+        raw, names = self.raw, self.names
+        r0, r1 = raw.indptr[d], raw.indptr[d + 1]  # direct CSR slice: scipy row indexing costs ~0.4 ms
+        feats = {names[j]: v for j, v in zip(raw.indices[r0:r1].tolist(), raw.data[r0:r1].tolist())}
         if len(parts) == 1:
             a = parts[0]
             a.features = feats

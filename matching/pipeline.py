@@ -126,10 +126,14 @@ def score_candidates(ix: Index, k: int, mode: str = "auto") -> Scored:
     interest_sim[pair_of[is_interest]] = sims[is_interest]
     off = ~is_interest
     if off.any():
+        # po is sorted and items ascend within a pair: the best offer per pair is the group
+        # maximum, ties to the earlier offer (linear segment reductions, no sort)
         po, it, sv = pair_of[off], items[off], sims[off]
-        order = np.lexsort((it, -sv, po))  # best offer first, ties: earlier offer
-        po, it, sv = po[order], it[order], sv[order]
-        first = np.r_[True, po[1:] != po[:-1]]
+        starts = np.flatnonzero(np.r_[True, po[1:] != po[:-1]])
+        gmax = np.maximum.reduceat(sv, starts)
+        gid = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, po.size]))
+        at_max = np.flatnonzero(sv == gmax[gid])
+        first = at_max[np.r_[True, gid[at_max[1:]] != gid[at_max[:-1]]]]
         offer_sim[po[first]] = sv[first]
         best_offer[po[first]] = it[first]
     act = np.array([activity(m.hours_given, m.hours_received) for m in ix.members])
