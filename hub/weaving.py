@@ -1248,6 +1248,24 @@ async def my_introductions(session: AsyncSession, member_id: int, limit: int = 5
     return out
 
 
+ACTION_LABELS = {"approve": "approved", "bulk_approve": "approved (in bulk)", "edit": "edited the note of",
+                 "swap": "swapped the helper of", "decline": "declined", "skip": "skipped"}
+
+
+async def recent_decisions(session: AsyncSession, actor: Member, limit: int = 100) -> list[tuple]:
+    """The decision log: (decision, who decided, the two members' names), newest first."""
+    _require_weaver(actor)
+    rows = (await session.execute(
+        select(SuggestionDecision, Suggestion.a_id, Suggestion.b_id)
+        .join(Suggestion, Suggestion.id == SuggestionDecision.suggestion_id)
+        .order_by(SuggestionDecision.at.desc(), SuggestionDecision.id.desc()).limit(limit)
+    )).all()
+    ids = {d.actor_id for d, _, _ in rows if d.actor_id} | {a for _, a, _ in rows} | {b for _, _, b in rows}
+    names = dict((await session.execute(select(Member.id, Member.name).where(Member.id.in_(ids)))).all()) if ids else {}
+    return [(d, names.get(d.actor_id) or "A former weaver", ACTION_LABELS.get(d.action, d.action),
+             names.get(a) or "New member", names.get(b) or "New member") for d, a, b in rows]
+
+
 async def decisions_for(session: AsyncSession, suggestion_id: int) -> list[SuggestionDecision]:
     return list((await session.scalars(select(SuggestionDecision).where(
         SuggestionDecision.suggestion_id == suggestion_id).order_by(SuggestionDecision.at, SuggestionDecision.id))).all())

@@ -173,7 +173,8 @@ class WeavingPages(Controller):
     async def introductions(self, request: Request, db: AsyncSession, viewer: Member | None) -> Template:
         me = require(viewer, "weaver")
         return _page(request, "hub/weaving/introductions.html", viewer,
-                     rows=await weaving.introductions_for_weavers(db, me))
+                     rows=await weaving.introductions_for_weavers(db, me),
+                     decisions=await weaving.recent_decisions(db, me))
 
     # --- Timebank ----------------------------------------------------------------------------
 

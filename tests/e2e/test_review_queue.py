@@ -158,7 +158,8 @@ def test_a_weaver_runs_a_round_and_reviews_the_queue(browser, weaving_hub):
 
         # The introductions page lists both.
         page.get_by_role("navigation", name="Weaving").get_by_role("link", name="Introductions").click()
-        expect(page.get_by_role("row")).to_have_count(3)
+        expect(page.get_by_role("table", name="Recent introductions").get_by_role("row")).to_have_count(3)
+        expect(page.get_by_role("table", name="Recent decisions on suggestions")).to_contain_text("Wyn Weaver")
         check_accessibility(page, "the introductions page")
 
         assert console_errors == [], console_errors

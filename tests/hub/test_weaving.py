@@ -625,6 +625,8 @@ async def test_bulk_approval_approves_each_and_records_who_and_when(db, client, 
     assert sorted((d.suggestion_id, d.action, d.actor_id, d.at) for d in decisions) == [
         (ids[0], "bulk_approve", weaver.id, clock()), (ids[1], "bulk_approve", weaver.id, clock())]
     assert [p.id for p in await pending(db)] == [ids[2]]
+    log = await client.get("/weaving/introductions")
+    assert log.text.count("Wren Weaver</td>") == 2 and "approved (in bulk) the suggestion of" in log.text
 
 
 async def test_the_queue_shows_past_contact_between_the_two(db, client, settings, clock, factory):
