@@ -413,6 +413,27 @@ async def test_ask_first_members_are_asked_and_no_address_is_shared_before_both_
     assert (await db.get(Introduction, intro_id)).status == "sent"
 
 
+async def test_both_saying_yes_at_the_same_moment_sends_exactly_one_introduction(db, settings, clock, inbox, factory):
+    asker, ask, helper, offer, weaver = await community(db, consent="ask_first")
+    await run_round(db, factory, settings, clock, weaver)
+    (s,) = await pending(db)
+    await weaving.approve(db, settings, weaver, s.id, clock())
+    await deliver(factory, settings, clock)
+    tokens = [re.search(r"token=([^&]+)", next(u for u in links(m, "/introductions/consent") if u.endswith("answer=yes"))).group(1)
+              for m in inbox.messages]
+    inbox.clear()
+
+    async def say_yes(token):  # noqa: ANN001, ANN202
+        async with factory() as session:
+            await weaving.answer_consent(session, settings, token, "yes", clock())
+
+    await asyncio.gather(*(say_yes(t) for t in tokens))
+    await deliver(factory, settings, clock)
+    assert len(inbox.messages) == 1
+    intro = (await fresh(db)) and (await db.scalars(select(Introduction))).one()
+    assert (intro.status, intro.a_consent, intro.b_consent) == ("sent", "yes", "yes")
+
+
 async def test_a_direct_member_is_not_asked_but_the_ask_first_side_is(db, settings, clock, inbox, factory):
     asker, ask, helper, offer, weaver = await community(db, consent="direct")
     await db.execute(MemberPreference.__table__.update().where(MemberPreference.member_id == helper.id)
