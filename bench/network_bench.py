@@ -217,7 +217,8 @@ async def bench_backend(url: str, rows: dict[str, list[dict]], repeat: int) -> N
                         mail_mode="catch", run_worker_in_web=False)
     async with AsyncTestClient(create_app(settings), base_url="http://bench.local") as client:
         client.cookies.set(settings.session_cookie, secret, domain="bench.local")
-        network._STRUCTURE_CACHE.clear()  # the first GET /network pays for betweenness and clusters
+        network._STRUCTURE_CACHE.clear()  # the first GET /network pays for betweenness, clusters and triangles
+        network._TRIANGLE_CACHE.clear()
         for path in ("/network", "/network/map.json", "/network/map.json?sector=nhs", "/network/dashboard",
                      "/network/export/network.gexf", "/network/export/kumu-elements.csv"):
             async def get(path=path):  # noqa: ANN001, ANN202
@@ -228,6 +229,9 @@ async def bench_backend(url: str, rows: dict[str, list[dict]], repeat: int) -> N
 
 
 async def main() -> None:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=30_000)

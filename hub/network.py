@@ -52,6 +52,7 @@ BETWEENNESS_SAMPLES = 256
 #: network shapes, so a second look at an unchanged network does not pay for them again.
 _STRUCTURE_CACHE: dict[int, tuple[dict[int, float], dict]] = {}
 _STRUCTURE_CACHE_SIZE = 4
+_TRIANGLE_CACHE: dict[int, list] = {}
 KIND_LABELS = {"introduction": "Introduction", "event_group": "Event group"}
 
 
@@ -66,7 +67,6 @@ class Person:
     interests: tuple[str, ...] = ()  # labels
     interest_slugs: frozenset[str] = frozenset()
     on_map: bool = True
-    created_at: dt.datetime | None = None
 
     @property
     def sector_label(self) -> str:
@@ -82,7 +82,6 @@ class Edge:
     a: int
     b: int
     kinds: Counter = field(default_factory=Counter)  # kind -> how many connections of that kind
-    first_at: dt.datetime | None = None
 
 
 @dataclass
@@ -103,28 +102,26 @@ def anonymous_code(secret: str, member_id: int) -> str:
 def make_person(
     secret: str, member_id: int, name: str, *, sector: str | None = None, nation: str | None = None,
     organisation: str = "", interests: Iterable[tuple[str, str]] = (), on_map: bool = True,
-    created_at: dt.datetime | None = None,
 ) -> Person:
     """`interests` are (slug, label) pairs. Anonymised people keep nothing but a stable pseudonym."""
     if not on_map:
         code = anonymous_code(secret, member_id)
-        return Person(id=member_id, key=f"anon-{code}", label=f"Anonymous member {code}", on_map=False,
-                      created_at=created_at)
+        return Person(id=member_id, key=f"anon-{code}", label=f"Anonymous member {code}", on_map=False)
     pairs = sorted(set(interests), key=lambda p: p[1].lower())
     return Person(
         id=member_id, key=f"m{member_id}", label=name or "New member", sector=sector or "", nation=nation or "",
         organisation=organisation or "", interests=tuple(label for _, label in pairs),
-        interest_slugs=frozenset(slug for slug, _ in pairs), on_map=True, created_at=created_at,
+        interest_slugs=frozenset(slug for slug, _ in pairs), on_map=True,
     )
 
 
-def build_network(people: Iterable[Person], connections: Iterable[tuple[int, int, str, dt.datetime | None]]) -> Network:
-    """Pure: people and (a_id, b_id, kind, created_at) rows in, a Network out."""
+def build_network(people: Iterable[Person], connections: Iterable[tuple]) -> Network:
+    """Pure: people and (a_id, b_id, kind, ...) rows in, a Network out."""
     by_id = {p.id: p for p in people}
     graph = nx.Graph()
     graph.add_nodes_from(sorted(by_id))
     edges: dict[tuple[int, int], Edge] = {}
-    for a, b, kind, at in connections:
+    for a, b, kind, *_ in connections:
         if a == b or a not in by_id or b not in by_id:
             continue
         pair = (a, b) if a < b else (b, a)
@@ -132,8 +129,6 @@ def build_network(people: Iterable[Person], connections: Iterable[tuple[int, int
         if edge is None:
             edge = edges[pair] = Edge(*pair)
         edge.kinds[kind] += 1
-        if at is not None and (edge.first_at is None or at < edge.first_at):
-            edge.first_at = at
     for (a, b), edge in edges.items():
         graph.add_edge(a, b, weight=sum(edge.kinds.values()))
     return Network(people=by_id, edges=edges, graph=graph)
@@ -143,8 +138,8 @@ async def load_network(db: AsyncSession, secret: str, around: tuple[int, ...] | 
     """Everything the network needs in four queries, whatever the size of the community. With
     `around`, only those members, their connections and the people at the other end (enough to
     check one triangle without reading the whole network)."""
-    connection_query = select(Connection.a_id, Connection.b_id, Connection.kind, Connection.created_at)
-    member_query = select(Member.id, Member.name, Member.sector, Member.nation, Member.organisation, Member.created_at)
+    connection_query = select(Connection.a_id, Connection.b_id, Connection.kind)
+    member_query = select(Member.id, Member.name, Member.sector, Member.nation, Member.organisation)
     hidden_query = select(MemberPreference.member_id).where(MemberPreference.on_map.is_(False))
     interest_query = select(member_interest.c.member_id, Tag.slug, Tag.label).join(Tag, Tag.id == member_interest.c.tag_id)
     if around is not None:
@@ -162,7 +157,7 @@ async def load_network(db: AsyncSession, secret: str, around: tuple[int, ...] | 
         interests[member_id].append((slug, label))
     people = [
         make_person(secret, r.id, r.name, sector=r.sector, nation=r.nation, organisation=r.organisation,
-                    interests=interests.get(r.id, ()), on_map=r.id not in hidden, created_at=r.created_at)
+                    interests=interests.get(r.id, ()), on_map=r.id not in hidden)
         for r in rows
     ]
     return build_network(people, connections)
@@ -366,10 +361,25 @@ def structural_metrics(net: Network) -> tuple[dict[int, float], dict]:
     return found
 
 
+def cached_open_triangles(net: Network) -> list[OpenTriangle]:
+    """All open triangles, kept per process while the network and everyone's interests and
+    choices stay the same."""
+    key = hash((structure_key(net), tuple((p.id, p.on_map, tuple(sorted(p.interest_slugs))) for p in net.people.values())))
+    found = _TRIANGLE_CACHE.get(key)
+    if found is None:
+        found = open_triangles(net, limit=None)
+        _TRIANGLE_CACHE.clear()
+        _TRIANGLE_CACHE[key] = found
+    return found
+
+
 def compute_metrics(
     net: Network, triangle_limit: int = 50, exclude: set[tuple[int, int]] | frozenset = frozenset(), cached: bool = True
 ) -> Metrics:
-    triangles = open_triangles(net, limit=None, exclude=exclude)
+    if cached:
+        triangles = [t for t in cached_open_triangles(net) if (t.b, t.c) not in exclude]
+    else:
+        triangles = open_triangles(net, limit=None, exclude=exclude)
     between, groups = structural_metrics(net) if cached else (betweenness(net), clusters(net))
     return Metrics(
         members=net.size, connections=net.graph.number_of_edges(), degree=degrees(net),

@@ -236,3 +236,16 @@ def test_sampled_betweenness_over_every_source_is_the_exact_one():
     nodes = list(graph)
     assert network.brandes_batched(graph, nodes, sources=list(range(50))) == pytest.approx(
         nx.betweenness_centrality(graph, normalized=True), abs=1e-12)
+
+
+def test_cached_open_triangles_follow_exclusions_and_changed_interests():
+    network._TRIANGLE_CACHE.clear()
+    net = community()
+    assert len(network.compute_metrics(net).open_triangles) == 1
+    assert network.compute_metrics(net, exclude={(2, 3)}).open_triangles == []
+    people = [p if p.id != 2 else make_person(SECRET, 2, "Ben", sector="third_sector", interests=[GARDEN])
+              for p in net.people.values()]
+    rebuilt = build_network(people, [(a, b, k) for (a, b), e in net.edges.items() for k in e.kinds])
+    # Ben now shares gardening with Eve, not network mapping with Cat.
+    [t] = network.compute_metrics(rebuilt).open_triangles
+    assert (t.b, t.c, t.shared) == (2, 5, ("Gardening",))
