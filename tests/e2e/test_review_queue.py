@@ -4,6 +4,7 @@ introductions arrive over real SMTP. axe-core checks every page on the way."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import threading
@@ -12,6 +13,7 @@ import time
 import pytest
 import uvicorn
 
+from hub import weaving
 from hub.app import create_app
 from hub.db import create_engine, session_factory
 from hub.models import MemberPreference
@@ -22,6 +24,7 @@ from tests.support import START, free_port, make_member, make_post, session_cook
 
 pytestmark = pytest.mark.browser
 
+ASKER_A_ID = 2  # the weaver is member 1, then each asker before their helper
 TOPICS = [
     ("Mapping our carers' network", "Network mapping", "An hour on network mapping with Kumu"),
     ("Running our first open space event", "Open space", "I facilitate open space events"),
@@ -161,6 +164,24 @@ def test_a_weaver_runs_a_round_and_reviews_the_queue(browser, weaving_hub):
         expect(page.get_by_role("table", name="Recent introductions").get_by_role("row")).to_have_count(3)
         expect(page.get_by_role("table", name="Recent decisions on suggestions")).to_contain_text("Wyn Weaver")
         check_accessibility(page, "the introductions page")
+
+        # The follow-up link from the email (signed here as the worker would sign it), without signing in.
+        context.clear_cookies()
+        intro_id = 1
+        token = weaving.sign(hub.settings, "follow_up", intro_id, ASKER_A_ID, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1))
+        page.goto(f"/follow-up?token={token}&met=met")
+        expect(page.get_by_role("heading", level=1)).to_have_text("How did it go with Helper A?")
+        expect(page.get_by_role("radio", name="Yes, we met")).to_be_checked()
+        check_accessibility(page, "the follow-up form")
+        page.get_by_label("If you met: how many hours did you spend together?").fill("1.5")
+        page.get_by_role("checkbox", name=re.compile("is now fulfilled")).check()
+        page.get_by_role("button", name="Send my answer").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+        check_accessibility(page, "the follow-up thank-you page")
+        consent = weaving.sign(hub.settings, "consent", intro_id, ASKER_A_ID, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1))
+        page.goto(f"/introductions/consent?token={consent}&answer=yes")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Would you like to meet Helper A?")
+        check_accessibility(page, "the consent page")
 
         assert console_errors == [], console_errors
         assert failed == [], failed
