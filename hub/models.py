@@ -56,18 +56,22 @@ def _in(column: str, values) -> str:  # noqa: ANN001
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+# The (tag_id, other id) indexes answer "who has this tag" from the index alone (the directory's
+# tag filter), without a table lookup per row.
 member_interest = Table(
     "member_interest",
     Base.metadata,
     Column("member_id", ForeignKey("member.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_member_interest_tag_id_member_id", "tag_id", "member_id"),
 )
 
 post_tag = Table(
     "post_tag",
     Base.metadata,
     Column("post_id", ForeignKey("post.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_post_tag_tag_id_post_id", "tag_id", "post_id"),
 )
 
 
@@ -89,11 +93,7 @@ class Member(Base):
         CheckConstraint(_in("prefers", PREFERENCES), name="prefers"),
         CheckConstraint("hours_per_month >= 0 AND hours_per_month <= 200", name="hours_per_month"),
         Index("ix_member_directory", "status", "visibility", "name"),
-        Index(
-            "ix_member_search_fts",
-            text("to_tsvector('simple', search_text)"),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        # Full-text search: the member_fts table (hub.search_index), made by the migration.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +168,12 @@ class Post(Base):
         CheckConstraint(_in("kind", POST_KINDS), name="kind"),
         CheckConstraint(_in("status", POST_STATUSES), name="status"),
         Index("ix_post_member_kind", "member_id", "kind", "status"),
+        # Open post -> member from the index alone: the directory's tag filter joins post_tag to the
+        # open posts, and without it PostgreSQL reads the whole post table for every tag search.
+        Index(
+            "ix_post_open_id_member_id", "id", "member_id",
+            postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 07:44:06.628718
 from alembic import op
 import sqlalchemy as sa
 import hub.db
-from hub.search_index import SQLITE_CREATE, SQLITE_DROP
+from hub.search_index import CREATE, DROP
 
 
 revision = '0001'
@@ -59,8 +59,6 @@ def upgrade() -> None:
     )
     op.create_index('ix_member_directory', 'member', ['status', 'visibility', 'name'], unique=False)
     op.create_index(op.f('ix_member_nation'), 'member', ['nation'], unique=False)
-    if op.get_context().dialect.name == "postgresql":
-        op.create_index('ix_member_search_fts', 'member', [sa.literal_column("to_tsvector('simple', search_text)")], unique=False, postgresql_using='gin')
     op.create_index(op.f('ix_member_sector'), 'member', ['sector'], unique=False)
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -114,7 +112,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], name=op.f('fk_member_interest_tag_id_tag'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', 'tag_id', name=op.f('pk_member_interest'))
     )
-    op.create_index(op.f('ix_member_interest_tag_id'), 'member_interest', ['tag_id'], unique=False)
+    op.create_index('ix_member_interest_tag_id_member_id', 'member_interest', ['tag_id', 'member_id'], unique=False)
     op.create_table('member_link',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -148,6 +146,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post'))
     )
     op.create_index('ix_post_member_kind', 'post', ['member_id', 'kind', 'status'], unique=False)
+    op.create_index('ix_post_open_id_member_id', 'post', ['id', 'member_id'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
     op.create_table('web_session',
     sa.Column('id_hash', sa.String(length=64), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -165,23 +164,24 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], name=op.f('fk_post_tag_tag_id_tag'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('post_id', 'tag_id', name=op.f('pk_post_tag'))
     )
-    op.create_index(op.f('ix_post_tag_tag_id'), 'post_tag', ['tag_id'], unique=False)
-    _create_sqlite_search_index()
+    op.create_index('ix_post_tag_tag_id_post_id', 'post_tag', ['tag_id', 'post_id'], unique=False)
+    _create_search_index()
 
 
 def downgrade() -> None:
-    _drop_sqlite_search_index()
-    op.drop_index(op.f('ix_post_tag_tag_id'), table_name='post_tag')
+    _drop_search_index()
+    op.drop_index('ix_post_tag_tag_id_post_id', table_name='post_tag')
     op.drop_table('post_tag')
     op.drop_index(op.f('ix_web_session_member_id'), table_name='web_session')
     op.drop_table('web_session')
+    op.drop_index('ix_post_open_id_member_id', table_name='post')
     op.drop_index('ix_post_member_kind', table_name='post')
     op.drop_table('post')
     op.drop_index(op.f('ix_member_weaving_role_role'), table_name='member_weaving_role')
     op.drop_table('member_weaving_role')
     op.drop_index(op.f('ix_member_link_member_id'), table_name='member_link')
     op.drop_table('member_link')
-    op.drop_index(op.f('ix_member_interest_tag_id'), table_name='member_interest')
+    op.drop_index('ix_member_interest_tag_id_member_id', table_name='member_interest')
     op.drop_table('member_interest')
     op.drop_table('invite')
     op.drop_table('tag')
@@ -190,8 +190,6 @@ def downgrade() -> None:
     op.drop_index('ix_outbox_message_due', table_name='outbox_message')
     op.drop_table('outbox_message')
     op.drop_index(op.f('ix_member_sector'), table_name='member')
-    if op.get_context().dialect.name == "postgresql":
-        op.drop_index('ix_member_search_fts', table_name='member', postgresql_using='gin')
     op.drop_index(op.f('ix_member_nation'), table_name='member')
     op.drop_index('ix_member_directory', table_name='member')
     op.drop_table('member')
@@ -199,13 +197,12 @@ def downgrade() -> None:
     op.drop_table('login_token')
 
 
-def _create_sqlite_search_index() -> None:
-    if op.get_context().dialect.name == "sqlite":
-        for statement in SQLITE_CREATE:
-            op.execute(statement)
+def _create_search_index() -> None:
+    """member_fts and its triggers (hub.search_index): FTS5 on SQLite, a tsvector table on PostgreSQL."""
+    for statement in CREATE[op.get_context().dialect.name]:
+        op.execute(statement)
 
 
-def _drop_sqlite_search_index() -> None:
-    if op.get_context().dialect.name == "sqlite":
-        for statement in SQLITE_DROP:
-            op.execute(statement)
+def _drop_search_index() -> None:
+    for statement in DROP[op.get_context().dialect.name]:
+        op.execute(statement)
