@@ -113,7 +113,7 @@ class MemberPages(Controller):
         member = await members.visible_member(db, require(viewer, allow_pending=True), member_id)
         return page(
             request, "hub/members/member.html", viewer, member=member, bio_html=render_markdown(member.bio),
-            today=now.date(),
+            today=now.date(), hours=await timebank.balance(db, member.id),
         )
 
     @get(["/offers/new", "/asks/new"])

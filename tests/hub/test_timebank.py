@@ -71,3 +71,16 @@ async def test_a_member_records_only_time_given_to_them_and_only_weavers_record_
     with pytest.raises(InvalidInput) as exc:
         timebank.parse_exchange({"giver_id": "1", "receiver_id": "1", "hours": "x", "note": "n" * 501}, weaver_form=True)
     assert set(exc.value.errors) == {"receiver_id", "hours", "note"}
+
+
+async def test_a_profile_page_shows_the_members_timebank_hours(client, db, settings, clock):
+    from hub import timebank as tb
+    from tests.support import make_member, sign_in_as
+
+    giver, receiver = await make_member(db, name="Giver"), await make_member(db, name="Receiver")
+    await tb.record_exchange(db, giver_id=giver.id, receiver_id=receiver.id, hours=2.5, source="manual",
+                             recorded_by_id=giver.id, now=clock())
+    await db.commit()
+    await sign_in_as(client, db, settings, receiver, clock())
+    page = await client.get(f"/members/{giver.id}")
+    assert "Given 2.5 hours, received 0" in page.text
