@@ -252,16 +252,29 @@ class Corpus:
         text = self.parts[p]
         folded = _fold(text)
         spans = [m.span() for m in _TOKEN_RE.finditer(folded)]
-        s, e = self.part_tok_start[p], self.part_tok_start[p + 1]
+        s, e = int(self.part_tok_start[p]), int(self.part_tok_start[p + 1])
         stems = self.stems
-        tokens = [Token(stems[st], a, b, bool(stop), bool(brk)) for (a, b), st, stop, brk in
-                  zip(spans, self.tok_stem[s:e].tolist(), self.tok_stop[s:e].tolist(),
-                      self.tok_brk_real[s:e].tolist())]
+        # tuple.__new__ instead of the NamedTuple's Python-level __new__: this
+        # runs for every token of every explained text
+        starts = [a for a, _ in spans]
+        ends = [b for _, b in spans]
+        stops = self.tok_stop[s:e].tolist()      # bool arrays: Python bools
+        brks = self.tok_brk_real[s:e].tolist()
+        new = tuple.__new__
+        tokens = [new(Token, t) for t in zip(map(stems.__getitem__, self.tok_stem[s:e].tolist()),
+                                             starts, ends, stops, brks)]
         hs, he = self.part_hit_start[p], self.part_hit_start[p + 1]
-        hits = [ConceptHit(_CONCEPT_KEYS[c], tokens[f - s].start, tokens[l - s].end, f - s, l - s)
+        hits = [new(ConceptHit, (_CONCEPT_KEYS[c], tokens[f - s][1], tokens[l - s][2], f - s, l - s))
                 for c, f, l in zip(self.hit_concept[hs:he].tolist(), self.hit_first[hs:he].tolist(),
                                    self.hit_last[hs:he].tolist())]
         return Analysis(text, tokens, hits, {})
+
+    def features_of(self, d: int) -> dict[str, float]:
+        """Document d's raw features by name (a direct CSR slice: scipy row indexing costs
+        about 0.4 ms a call)."""
+        raw, names = self.raw, self.names
+        r0, r1 = raw.indptr[d], raw.indptr[d + 1]
+        return {names[j]: v for j, v in zip(raw.indices[r0:r1].tolist(), raw.data[r0:r1].tolist())}
 
     def analysis(self, d: int) -> Analysis:
         """Document d as text.analyse_many would give it (tokens, concept hits, features)."""
@@ -270,12 +283,9 @@ class Corpus:
             return a
         ps = range(self.doc_part_start[d], self.doc_part_start[d + 1])
         parts = [self._part_analysis(p) for p in ps]
-        raw, names = self.raw, self.names
-        r0, r1 = raw.indptr[d], raw.indptr[d + 1]  # direct CSR slice: scipy row indexing costs ~0.4 ms
-        feats = {names[j]: v for j, v in zip(raw.indices[r0:r1].tolist(), raw.data[r0:r1].tolist())}
         if len(parts) == 1:
-            a = parts[0]
-            a.features = feats
+            pa = parts[0]
+            a = _CorpusAnalysis(pa.text, pa.tokens, pa.hits, None)
         else:
             joined = " | ".join(p.text for p in parts)
             tokens: list[Token] = []
@@ -288,11 +298,31 @@ class Corpus:
                 hits.extend(ConceptHit(h.concept, h.start + offset, h.end + offset, h.first + base,
                                        h.last + base) for h in pa.hits)
                 offset += len(pa.text) + 3
-            a = Analysis(joined, tokens, hits, feats)
+            a = _CorpusAnalysis(joined, tokens, hits, None)
+        a._source = (self, d)
         if len(self._cache) > 200_000:
             self._cache.clear()
         self._cache[d] = a
         return a
+
+
+class _CorpusAnalysis(Analysis):
+    """An Analysis whose `features` dict is built from the corpus on first use: explanations
+    never read it, and building it was a large part of explaining 40k pairs."""
+
+    _source = None
+
+    @property
+    def features(self) -> dict[str, float]:
+        f = self.__dict__.get("_features")
+        if f is None:
+            corpus, d = self._source
+            f = self.__dict__["_features"] = corpus.features_of(d)
+        return f
+
+    @features.setter
+    def features(self, value) -> None:
+        self.__dict__["_features"] = value
 
 
 class LazyAnalyses(Sequence):
