@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub import auth
 from hub.db import mark_read_only
+from hub.errors import Forbidden
 from hub.models import MATCHING_CHOICES, NATIONS, PREFERENCES, SECTORS, VISIBILITIES, WEAVING_ROLES, Member
 from hub.settings import Settings
 
@@ -83,8 +84,6 @@ def provide_settings(request: Request) -> Settings:
 def require(viewer: Member | None, role: str = "member", allow_pending: bool = False) -> Member:
     if viewer is None:
         raise NotSignedIn("Please sign in.")
-    from hub.errors import Forbidden
-
     if viewer.status != "active" and not allow_pending:
         raise Forbidden("Your membership is waiting for a network weaver's approval.")
     if role == "weaver" and not viewer.is_weaver:
