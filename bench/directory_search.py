@@ -32,7 +32,7 @@ the rest); then the plan of the word+tag search's SQL, captured from a real API 
 
 Nothing is kept between runs unless --keep is given: then the databases are kept (SQLite in
 bench/.cache/, PostgreSQL as bench_directory_keep_<members>_<posts>_<seed>) and reused by the
-next --keep run with the same sizes, seed and migration file.
+next --keep run with the same sizes, seed and migration files.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ BATCH = 2000
 TARGET_MS = 100.0
 TODAY = dt.date.today()
 NOW = dt.datetime.now(dt.timezone.utc)
-MIGRATION = next((ROOT / "hub" / "migrations" / "versions").glob("0001_*.py"))
+MIGRATIONS = ROOT / "hub" / "migrations" / "versions"
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,7 +221,9 @@ async def admin_execute(url: str, *statements: str) -> list:
 
 
 def fingerprint(args: argparse.Namespace) -> str:
-    h = hashlib.sha256(MIGRATION.read_bytes())
+    h = hashlib.sha256()
+    for migration in sorted(MIGRATIONS.glob("*.py")):
+        h.update(migration.read_bytes())
     h.update(f"{DATA_VERSION}:{args.members}:{args.posts}:{args.seed}:{args.templates}".encode())
     return h.hexdigest()[:16]
 
@@ -441,14 +443,14 @@ async def measure(db: Database, args: argparse.Namespace) -> tuple[dict, list[st
     )
     app = create_app(settings, start_worker=False)
     engine = app.state.engine
+    meter = SqlMeter(engine)
+    server_cpu = ServerCpu(engine)  # before the engine's first connection, so that it sees them all
     secret = secrets.token_urlsafe(32)
     async with engine.begin() as conn:
         await conn.execute(insert(WebSession.__table__), [{
             "id_hash": auth.digest(secret), "member_id": 1, "created_at": NOW,
             "expires_at": NOW + dt.timedelta(days=1), "user_agent": "bench",
         }])
-    meter = SqlMeter(engine)
-    server_cpu = ServerCpu(engine)
     results: dict[tuple[str, str], list[Sample]] = {}
     # The app in this event loop, as a server would run it (litestar's AsyncTestClient would run
     # it in a second thread and loop). Its lifespan only starts the mail worker, which is off here.
@@ -481,7 +483,8 @@ async def measure(db: Database, args: argparse.Namespace) -> tuple[dict, list[st
                 for label, path in endpoints:
                     if label == "page" and i % page_every:
                         continue
-                    results.setdefault((kind, label), []).append(await one(path, options[i % len(options)]))
+                    done = results.setdefault((kind, label), [])
+                    done.append(await one(path, options[len(done) % len(options)]))
             elapsed = time.perf_counter() - t0
             if (i + 1) % max(1, args.requests // 10) == 0:
                 print(f"[{db.backend}] {i + 1}/{args.requests} rounds, {elapsed:.0f} s", flush=True)
@@ -600,7 +603,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed API requests per query kind (at most)")
     parser.add_argument("--page-requests", type=int, default=25,
                         help="timed HTML page requests per query kind (at most; spread over the API rounds)")
-    parser.add_argument("--time-limit", type=float, default=200,
+    parser.add_argument("--time-limit", type=float, default=150,
                         help="seconds of timed requests per backend after which no new round starts")
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds (every kind, both endpoints) first")
     parser.add_argument("--templates", type=int, default=3000, help="generate_community size the members are made from")
@@ -616,7 +619,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; Python {sys.version.split()[0]}, "
           f"SQLite {sqlite3.sqlite_version}", flush=True)
     print(f"directory search benchmark: {args.members} members, {args.posts} offers and asks, "
-          f"backends {', '.join(backends)}, {args.requests} requests per kind and endpoint", flush=True)
+          f"backends {', '.join(backends)}; per query kind at most {args.requests} API and {args.page_requests} page "
+          f"requests, at most {args.time_limit:.0f} s of them per backend", flush=True)
     reports = [asyncio.run(run_backend(b, args)) for b in backends]
     print()
     for report in reports:

@@ -92,7 +92,9 @@ class Member(Base):
         CheckConstraint(_in("matching", MATCHING_CHOICES), name="matching"),
         CheckConstraint(_in("prefers", PREFERENCES), name="prefers"),
         CheckConstraint("hours_per_month >= 0 AND hours_per_month <= 200", name="hours_per_month"),
-        Index("ix_member_directory", "status", "visibility", "name"),
+        # The directory's filter and order; on PostgreSQL it also carries id, so that listing or
+        # joining the visible members is an index-only scan rather than a read of the wide rows.
+        Index("ix_member_directory", "status", "visibility", "name", postgresql_include=["id"]),
         # Full-text search: the member_fts table (hub.search_index), made by the migration.
     )
 

@@ -57,7 +57,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_member')),
     sa.UniqueConstraint('email', name=op.f('uq_member_email'))
     )
-    op.create_index('ix_member_directory', 'member', ['status', 'visibility', 'name'], unique=False)
+    op.create_index('ix_member_directory', 'member', ['status', 'visibility', 'name'], unique=False, postgresql_include=['id'])
     op.create_index(op.f('ix_member_nation'), 'member', ['nation'], unique=False)
     op.create_index(op.f('ix_member_sector'), 'member', ['sector'], unique=False)
     op.create_table('outbox_message',
