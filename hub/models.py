@@ -44,7 +44,8 @@ WEAVING_ROLES = {
     "network_guardian": "Network Guardian",
 }
 HUB_ROLES = ("member", "weaver", "admin")
-MEMBER_STATUSES = ("active", "pending", "suspended")
+#: "deleted": the tombstone left when a member deletes their account (hub.privacy).
+MEMBER_STATUSES = ("active", "pending", "suspended", "deleted")
 VISIBILITIES = {"members": "All members", "weavers": "Network weavers only"}
 MATCHING_CHOICES = {"active": "Take part", "paused": "Pause until a date", "opted_out": "Opt out"}
 PREFERENCES = {"online": "Online", "in_person": "In person", "either": "Either"}
@@ -142,6 +143,8 @@ class Member(Base):
 
     @property
     def display_name(self) -> str:
+        if self.status == "deleted":
+            return "Deleted member"
         return self.name or "New member"
 
 
@@ -485,3 +488,35 @@ class Connection(Base):
     kind: Mapped[str] = mapped_column(String(20))
     source_id: Mapped[int] = mapped_column(Integer)  # introduction id or event group id
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --- Privacy and audit ---
+# (hub.privacy, hub.audit; migration 0004 also adds the triggers that make audit_log append-only)
+
+
+class AuditEntry(Base):
+    """One privileged action. Append-only: the database refuses UPDATE and DELETE on this table.
+
+    `actor_id` is a plain number, not a foreign key, so nothing about the row changes when that
+    member deletes their account; names and emails are never copied here."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(80), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PrivacySetting(Base):
+    """Community-wide privacy settings that weavers change, e.g. how long declined suggestions are kept."""
+
+    __tablename__ = "privacy_setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))

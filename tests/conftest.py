@@ -94,8 +94,12 @@ async def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
+            # audit_log refuses DELETE (a trigger, migration 0004); TRUNCATE does not fire row triggers.
+            if await conn.scalar(text("SELECT EXISTS (SELECT 1 FROM audit_log)")):
+                await conn.execute(text("TRUNCATE audit_log"))
             for table in reversed(Base.metadata.sorted_tables):
-                await conn.execute(text(f'DELETE FROM "{table.name}"'))
+                if table.name != "audit_log":
+                    await conn.execute(text(f'DELETE FROM "{table.name}"'))
             sequences = (
                 await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))
             ).scalars().all()
