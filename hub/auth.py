@@ -61,7 +61,7 @@ async def request_sign_in(
     if member is not None and member.status == "suspended":
         await session.commit()
         return
-    if member is None and settings.join_policy == "invite" and not await _invited(session, email):
+    if member is None and not await may_join(session, settings, email):
         await mail.enqueue(
             session, settings, now=now, to=email, template="invite_only", subject="Joining the Network Weaving Hub",
             context={"base_url": settings.base_url},
@@ -90,6 +90,11 @@ async def _invited(session: AsyncSession, email: str) -> bool:
     return await session.scalar(select(Invite.id).where(Invite.email == email)) is not None
 
 
+async def may_join(session: AsyncSession, settings: Settings, email: str) -> bool:
+    """Whether someone who is not yet a member may join under the join policy."""
+    return settings.join_policy != "invite" or await _invited(session, email)
+
+
 @dataclass(frozen=True)
 class SignedIn:
     member: Member
@@ -110,13 +115,27 @@ async def redeem(
         await session.rollback()
         raise InvalidLink("This sign-in link has expired or was already used. Ask for a new one below.")
     email = await session.scalar(select(LoginToken.email).where(LoginToken.token_hash == digest(secret)))
+    member, is_new = await find_or_join(session, settings, email)
+    return await open_session(session, settings, member, is_new, now, user_agent)
+
+
+async def find_or_join(session: AsyncSession, settings: Settings, email: str) -> tuple[Member, bool]:
+    """The member with this (normalised) address, or a new one made under the join policy (the
+    caller has checked `may_join`). Returns the member and whether they are new; not committed."""
     member = await session.scalar(select(Member).where(Member.email == email))
-    is_new = member is None
-    if member is None:
-        member = Member(email=email, status="pending" if settings.join_policy == "approval" else "active")
-        session.add(member)
-        await session.execute(delete(Invite).where(Invite.email == email))
-        await session.flush()
+    if member is not None:
+        return member, False
+    member = Member(email=email, status="pending" if settings.join_policy == "approval" else "active")
+    session.add(member)
+    await session.execute(delete(Invite).where(Invite.email == email))
+    await session.flush()
+    return member, True
+
+
+async def open_session(
+    session: AsyncSession, settings: Settings, member: Member, is_new: bool, now: dt.datetime, user_agent: str = ""
+) -> SignedIn:
+    """Sign `member` in with a brand-new session secret (only its hash is stored) and commit."""
     if member.status == "suspended":
         await session.rollback()
         raise InvalidLink("This account is suspended. Please contact the hub's admins.")
