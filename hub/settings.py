@@ -88,6 +88,15 @@ class Settings:
     follow_up_days: int = 14
     #: MATCH_ROUND_DAYS: queue a scheduled matching round when the last one is this many days old (0: never).
     match_round_days: int = 30
+    #: OIDC_ISSUER: your organisation's OpenID Connect issuer URL (its discovery document lives at
+    #: {issuer}/.well-known/openid-configuration). Empty: no "Sign in with your organisation".
+    oidc_issuer: str = ""
+    #: OIDC_CLIENT_ID / OIDC_CLIENT_SECRET: the hub's client at that provider; register
+    #: {BASE_URL}/sign-in/oidc/callback as its redirect URI.
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    #: OIDC_LABEL: the sign-in button's text, e.g. "Sign in with NHS mail".
+    oidc_label: str = "Sign in with your organisation"
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +122,7 @@ class Settings:
                 raise SettingsError("SECRET_KEY is required when HUB_ENV=production")
             secret = _development_secret(var_dir or Path("var"))
         hosts = tuple(h.strip() for h in environ.get("ALLOWED_HOSTS", "").split(",") if h.strip())
+        _check_oidc(environ)
         return cls(
             env=env,
             database_url=environ.get("DATABASE_URL") or cls.database_url,
@@ -136,7 +146,21 @@ class Settings:
             run_worker_in_web=_bool(environ, "RUN_WORKER_IN_WEB", env != "production"),
             follow_up_days=_int(environ, "FOLLOW_UP_DAYS", cls.follow_up_days),
             match_round_days=_int(environ, "MATCH_ROUND_DAYS", cls.match_round_days),
+            oidc_issuer=(environ.get("OIDC_ISSUER") or "").strip().rstrip("/"),
+            oidc_client_id=(environ.get("OIDC_CLIENT_ID") or "").strip(),
+            oidc_client_secret=environ.get("OIDC_CLIENT_SECRET", ""),
+            oidc_label=(environ.get("OIDC_LABEL") or "").strip() or cls.oidc_label,
         )
+
+
+def _check_oidc(environ: Mapping[str, str]) -> None:
+    issuer = (environ.get("OIDC_ISSUER") or "").strip()
+    if not issuer:
+        return
+    if not issuer.startswith(("https://", "http://")):
+        raise SettingsError(f"OIDC_ISSUER must be a URL starting with https://, not {issuer!r}")
+    if not (environ.get("OIDC_CLIENT_ID") or "").strip():
+        raise SettingsError("OIDC_CLIENT_ID is required when OIDC_ISSUER is set")
 
 
 def _development_secret(var_dir: Path) -> str:
