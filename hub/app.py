@@ -40,6 +40,7 @@ from hub.web.common import (
 from hub.web.dev_mail import DevMailPages
 from hub.web.member_pages import MemberPages
 from hub.web.network_pages import NetworkPages
+from hub.web.privacy_pages import PrivacyApi, PrivacyPages
 from hub.web.guards import check_request
 from hub.web.security import security_middleware
 from hub.web.weaving_api import WeavingApi
@@ -104,9 +105,14 @@ def background_sweeps(
     async def follow_ups() -> object:
         return await weaving.follow_up_sweep(factory, settings, clock)
 
+    from hub import privacy
+
+    async def suggestion_retention() -> object:
+        return await privacy.retention_sweep(factory, clock)
+
     from events.worker import sweeps as event_sweeps
 
-    return (matching_rounds, follow_ups, *event_sweeps(factory, settings, clock))
+    return (matching_rounds, follow_ups, suggestion_retention, *event_sweeps(factory, settings, clock))
 
 
 def create_app(
@@ -143,6 +149,7 @@ def create_app(
         route_handlers=[
             AuthPages, MemberPages, AdminPages, DevMailPages, Api, NetworkPages,
             WeavingPages, WeavingApi,
+            PrivacyPages, PrivacyApi,
             EventPages, EventApi,
             create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),
         ],

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.models import AuditEntry
 
@@ -66,3 +66,14 @@ async def entries(session: AsyncSession, action: str = "", page: int = 1) -> Aud
     page = min(max(page, 1), pages)
     rows = (await session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))).all()
     return AuditPage(entries=list(rows), page=page, pages=pages, total=total)
+
+
+async def record_committed(
+    factory: async_sessionmaker[AsyncSession], actor_id: int | None, action: str, subject: str,
+    now: dt.datetime, **details: Any,
+) -> None:
+    """For actions that are reads (downloads): a short write transaction of its own, so that a
+    GET's read-only session never has to upgrade to a writer."""
+    async with factory() as session:
+        record(session, actor_id, action, subject, now, **details)
+        await session.commit()
