@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from events import notify, reminders
 from events.forms import EventInput, FeedbackInput, PreferenceInput, local_to_utc
 from events.models import Event, EventFeedback, EventPreference, Registration
+from hub import ratelimit
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import Member, Tag, member_interest
 from hub.settings import Settings
@@ -153,6 +154,12 @@ async def create_events(
 ) -> list[Event]:
     if not can_organise(creator):
         raise Forbidden("Only network weavers and facilitators can create events.")
+    # A new event is announced by mail to every member who asked to hear at once.
+    await ratelimit.require(
+        session, f"mail:member:{creator.id}", settings.mail_actions_per_hour, dt.timedelta(hours=1), now,
+        "You have created a lot of events in the last hour, and each one is announced by mail. "
+        "Please wait a while before creating more.",
+    )
     series = uuid.uuid4().hex if data.repeat != "none" else None
     created = []
     for start, end in _occurrences(data):

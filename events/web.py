@@ -17,7 +17,7 @@ from events.forms import (
     parse_preferences,
 )
 from events.models import ANNOUNCE_CHOICES, ANNOUNCE_SCOPES, FORMATS, MODES, Event, Registration
-from hub.errors import DomainError, InvalidInput
+from hub.errors import DomainError, InvalidInput, RateLimited
 from hub.markup import render_markdown
 from hub.models import Member
 from hub.settings import Settings
@@ -110,9 +110,9 @@ class EventPages(Controller):
         values = form_dict(await request.form())
         try:
             created = await service.create_events(db, settings, me, parse_event(values, now), now)
-        except InvalidInput as exc:
+        except (InvalidInput, RateLimited) as exc:
             await db.rollback()
-            return _page(request, "events/form.html", viewer, status_code=422, event=None, values=values,
+            return _page(request, "events/form.html", viewer, status_code=exc.status_code, event=None, values=values,
                          errors=exc.errors, problem=exc.message, timezones=_timezones(), agendas=FORMATS)
         return see_other(f"/events/{created[0].id}", done="created")
 

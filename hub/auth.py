@@ -178,6 +178,10 @@ async def invite(
     if await session.scalar(select(Member.id).where(Member.email == email)) is not None:
         raise InvalidInput("That person is already a member.", {"email": "Already a member."})
     if not await _invited(session, email):
+        await ratelimit.require(
+            session, f"mail:member:{inviter.id}", settings.mail_actions_per_hour, HOUR, now,
+            "You have sent a lot of invitations in the last hour. Please wait a while before sending more.",
+        )
         session.add(Invite(email=email, invited_by_id=inviter.id, created_at=now))
         await mail.enqueue(
             session, settings, now=now, to=email, template="invitation", subject="You are invited to the Network Weaving Hub",

@@ -80,6 +80,8 @@ class Settings:
     #: SIGNIN_LIMIT_PER_EMAIL / SIGNIN_LIMIT_PER_IP: sign-in mails allowed per hour.
     signin_limit_per_email: int = 5
     signin_limit_per_ip: int = 30
+    #: MAIL_ACTIONS_PER_HOUR: how many mail-sending actions (invitations, event announcements) one member may take an hour.
+    mail_actions_per_hour: int = 20
     #: RUN_WORKER_IN_WEB: run the outbox worker inside `hub serve` (the embedded default).
     run_worker_in_web: bool = True
     #: WORKER_POLL_SECONDS: how often an idle worker looks for due mail.
@@ -143,6 +145,7 @@ class Settings:
             session_days=_int(environ, "SESSION_DAYS", cls.session_days),
             signin_limit_per_email=_int(environ, "SIGNIN_LIMIT_PER_EMAIL", cls.signin_limit_per_email),
             signin_limit_per_ip=_int(environ, "SIGNIN_LIMIT_PER_IP", cls.signin_limit_per_ip),
+            mail_actions_per_hour=_int(environ, "MAIL_ACTIONS_PER_HOUR", cls.mail_actions_per_hour),
             run_worker_in_web=_bool(environ, "RUN_WORKER_IN_WEB", env != "production"),
             follow_up_days=_int(environ, "FOLLOW_UP_DAYS", cls.follow_up_days),
             match_round_days=_int(environ, "MATCH_ROUND_DAYS", cls.match_round_days),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import auth, members
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, RateLimited
 from hub.models import HUB_ROLES, Member
 from hub.settings import Settings
 from hub.web.common import page, require, see_other
@@ -59,4 +59,6 @@ class AdminPages(Controller):
         except InvalidInput as exc:
             await db.rollback()
             return await self._page(request, db, me, errors=exc.errors, invite_email=email)
+        except RateLimited as exc:
+            return await self._page(request, db, me, errors={"email": exc.message}, invite_email=email, status_code=429)
         return see_other("/admin/members", notice="invited")
