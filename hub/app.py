@@ -80,7 +80,7 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
         body = {"status_code": exc.status_code, "detail": exc.detail}
         if getattr(exc, "extra", None):
             body["extra"] = exc.extra
-        return Response(body, status_code=exc.status_code)
+        return Response(body, status_code=exc.status_code, headers=exc.headers)  # e.g. 405's Allow
     titles = {404: "Page not found", 405: "Not allowed", 403: "Not allowed"}
     return _error_page(request, exc.status_code, titles.get(exc.status_code, "Something is not right"), exc.detail)
 

@@ -151,3 +151,33 @@ async def reload_member(db: AsyncSession, member_id: int) -> Member:
     await db.commit()  # end any open snapshot, then read afresh
     db.expunge_all()
     return await load_member(db, member_id)
+
+
+async def fuzz_seed_community(session: AsyncSession, settings, now: dt.datetime) -> dict:  # noqa: ANN001
+    """A small community for fuzzing the API (tests/hub/test_api_fuzz.py, bench/api_fuzz.py): an admin
+    who makes the calls, a weaver, members with offers and asks, a pending newcomer, events and a
+    matching round, so that ids which exist are exercised too. Returns the admin's cookies and CSRF token."""
+    from events import service as event_service
+    from events.forms import parse_event
+    from hub import weaving
+
+    admin = await make_member(session, hub_role="admin", interests=["Network mapping", "Facilitation"])
+    weaver = await make_member(session, hub_role="weaver", weaving_roles=["connector"])
+    people = [await make_member(session, interests=["Facilitation"]) for _ in range(3)]
+    await make_member(session, status="pending")
+    for i, person in enumerate([admin, weaver, *people]):
+        await make_post(session, person, "offer", title=f"Offer {i}", tags=["Facilitation"])
+        await make_post(session, person, "ask", title=f"Ask {i}", tags=["Network mapping"])
+    start = now + dt.timedelta(days=7)
+    for i, capacity in enumerate(("1", "10")):
+        values = {
+            "title": f"Peer assist {i}", "format": "peer_assist", "date": start.date().isoformat(),
+            "start_time": "14:00", "end_time": "15:30", "timezone": "Europe/London", "mode": "online",
+            "online_link": "https://meet.example.org/room-1", "capacity": capacity,
+            "questions": "A challenge you would like to bring",
+        }
+        await event_service.create_events(session, settings, weaver, parse_event(values, now), now)
+    await weaving.start_round(session, weaver, "community", "", now)
+    secret = await session_cookie_for(session, admin, now)
+    return {"cookies": {settings.session_cookie: secret}, "csrf": auth.csrf_token(settings, secret),
+            "member_id": admin.id}
