@@ -29,6 +29,7 @@ REQUIRE_ALL = os.environ.get("HUB_REQUIRE_ALL") == "1"
 ENABLE_HINTS = {
     "postgres": "start PostgreSQL at 127.0.0.1:5432 (user postgres, database test) or set HUB_TEST_POSTGRES_URL",
     "browser": "install Debian's chromium (/usr/bin/chromium) and node/npm for axe-core",
+    "oidc": "install node and run npm install in tests/node (oidc-provider)",
 }
 
 
