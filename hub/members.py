@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from hub import mail, tags
+from hub import audit, mail, tags
+from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.forms import PostInput, ProfileInput
 from hub.models import HUB_ROLES, POST_STATUSES, WEAVING_ROLES, Ask, Member, MemberLink, MemberWeavingRole, Offer, Post
@@ -127,7 +128,9 @@ async def set_post_status(session: AsyncSession, viewer: Member, post_id: int, s
     return post
 
 
-async def set_hub_role(session: AsyncSession, actor: Member, member_id: int, role: str) -> Member:
+async def set_hub_role(
+    session: AsyncSession, actor: Member, member_id: int, role: str, now: dt.datetime | None = None
+) -> Member:
     if not actor.is_admin:
         raise Forbidden("Only admins can change roles.")
     if role not in HUB_ROLES:
@@ -139,6 +142,9 @@ async def set_hub_role(session: AsyncSession, actor: Member, member_id: int, rol
         admins = await session.scalar(select(func.count()).select_from(Member).where(Member.hub_role == "admin"))
         if admins <= 1:
             raise Conflict("You are the only admin; promote someone else before stepping down.")
+    if member.hub_role != role:
+        audit.record(session, actor.id, "role_change", f"member:{member.id}", now or utcnow(),
+                     before=member.hub_role, after=role)
     member.hub_role = role
     await session.commit()
     return member
@@ -157,6 +163,7 @@ async def approve_member(
     if member is None or member.status != "pending":
         raise NotFound("No member is waiting for approval with that id.")
     member.status = "active"
+    audit.record(session, actor.id, "member_approve", f"member:{member.id}", now)
     await mail.enqueue(
         session, settings, now=now, to=member.email, template="member_approved", subject="You are now a member of the hub",
         context={"link": settings.base_url}, dedupe_key=f"member-approved:{member.id}",

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from hub import mail, timebank
+from hub import audit, mail, timebank
 from hub.db import mark_read_only
 from hub.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidLink, NotFound
 from hub.models import (
@@ -708,6 +708,8 @@ async def approve(session: AsyncSession, settings: Settings, actor: Member, sugg
     )
     session.add(intro)
     await session.flush()
+    audit.record(session, actor.id, "introduction_bulk_approve" if action == "bulk_approve" else "introduction_approve",
+                 f"suggestion:{s.id}", now, introduction=intro.id, a=s.a_id, b=s.b_id)
     for side, member in (("a", a), ("b", b)):
         if getattr(intro, f"{side}_consent") == "pending":
             await _ask_consent(session, settings, intro, member, a if side == "b" else b, actor, now)

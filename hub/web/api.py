@@ -14,7 +14,7 @@ from hub import auth, directory, members, tags
 from hub.forms import parse_post, parse_profile
 from hub.models import Member, Post
 from hub.settings import Settings
-from hub.web.common import require, visitor_of
+from hub.web.common import api_errors, require, visitor_of
 
 
 @dataclass
@@ -152,19 +152,19 @@ class Api(Controller):
     async def csrf(self, request: Request, settings: Settings) -> CsrfOut:
         return CsrfOut(csrf_token=auth.csrf_token(settings, visitor_of(request)))
 
-    @get("/me")
+    @get("/me", responses=api_errors(401))
     async def me(self, db: AsyncSession, viewer: Member | None, now: dt.datetime) -> MemberOut:
         me = await members.load_member(db, require(viewer, allow_pending=True).id)
         return member_out(me, me, now.date())
 
-    @put("/me")
+    @put("/me", responses=api_errors(401, 403, 422))
     async def update_me(self, data: ProfileIn, db: AsyncSession, viewer: Member | None, now: dt.datetime) -> MemberOut:
         me = require(viewer, allow_pending=True)
         values = asdict(data)
         member = await members.update_profile(db, me, parse_profile(values, now.date()), now.date())
         return member_out(member, member, now.date())
 
-    @get("/members")
+    @get("/members", responses=api_errors(401, 403))
     async def search(
         self,
         db: AsyncSession,
@@ -186,12 +186,12 @@ class Api(Controller):
             pages=result.pages,
         )
 
-    @get("/members/{member_id:int}")
+    @get("/members/{member_id:int}", responses=api_errors(401, 404))
     async def member(self, db: AsyncSession, viewer: Member | None, member_id: int, now: dt.datetime) -> MemberOut:
         me = require(viewer, allow_pending=True)
         return member_out(await members.visible_member(db, me, member_id), me, now.date())
 
-    @post(["/offers", "/asks"])
+    @post(["/offers", "/asks"], responses=api_errors(401, 403, 422))
     async def create_post(
         self, request: Request, data: PostIn, db: AsyncSession, viewer: Member | None, now: dt.datetime
     ) -> PostOut:
@@ -199,7 +199,7 @@ class Api(Controller):
         created = await members.create_post(db, require(viewer), kind, parse_post(asdict(data), now.date()), now.date())
         return post_out(await members.own_post(db, require(viewer), created.id))
 
-    @put("/posts/{post_id:int}")
+    @put("/posts/{post_id:int}", responses=api_errors(401, 403, 404, 422))
     async def update_post(
         self, data: PostIn, db: AsyncSession, viewer: Member | None, post_id: int, now: dt.datetime
     ) -> PostOut:
@@ -207,7 +207,7 @@ class Api(Controller):
         await members.update_post(db, me, post_id, parse_post(asdict(data), now.date()), now.date())
         return post_out(await members.own_post(db, me, post_id))
 
-    @post("/posts/{post_id:int}/status", status_code=200)
+    @post("/posts/{post_id:int}/status", status_code=200, responses=api_errors(401, 403, 404, 409, 422))
     async def set_status(
         self, data: StatusIn, db: AsyncSession, viewer: Member | None, post_id: int, now: dt.datetime
     ) -> PostOut:
@@ -215,20 +215,20 @@ class Api(Controller):
         await members.set_post_status(db, me, post_id, data.status, now.date())
         return post_out(await members.own_post(db, me, post_id))
 
-    @get("/tags")
+    @get("/tags", responses=api_errors(401, 403))
     async def popular_tags(self, db: AsyncSession, viewer: Member | None) -> list[TagOut]:
         require(viewer)
         return [TagOut(slug=t.slug, label=t.label) for t in await tags.popular(db)]
 
-    @put("/admin/members/{member_id:int}/role")
+    @put("/admin/members/{member_id:int}/role", responses=api_errors(401, 403, 404, 409, 422))
     async def set_role(
         self, data: RoleIn, db: AsyncSession, viewer: Member | None, member_id: int, now: dt.datetime
     ) -> MemberOut:
         me = require(viewer, "admin")
-        await members.set_hub_role(db, me, member_id, data.role)
+        await members.set_hub_role(db, me, member_id, data.role, now)
         return member_out(await members.load_member(db, member_id), me, now.date())
 
-    @post("/admin/members/{member_id:int}/approve", status_code=200)
+    @post("/admin/members/{member_id:int}/approve", status_code=200, responses=api_errors(401, 403, 404, 429))
     async def approve(
         self, db: AsyncSession, settings: Settings, viewer: Member | None, member_id: int, now: dt.datetime
     ) -> MemberOut:

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import network
+from hub import audit, network
 from hub.errors import InvalidInput, NotFound
 from hub.models import NATIONS, SECTORS, Member, Tag, member_interest
 from hub.settings import Settings
@@ -101,10 +101,13 @@ class NetworkPages(Controller):
         return page(request, "hub/network/dashboard.html", me, months=months)
 
     @get("/export/{name:str}")
-    async def export(self, db: AsyncSession, settings: Settings, viewer: Member | None, name: str) -> Response:
-        require(viewer, "weaver")
+    async def export(
+        self, request: Request, db: AsyncSession, settings: Settings, viewer: Member | None, name: str, now: dt.datetime
+    ) -> Response:
+        me = require(viewer, "weaver")
         if name not in EXPORTS:
             raise NotFound("There is no such export.")
+        await audit.record_committed(request.app.state.session_factory, me.id, "network_export", "network", now, export=name)
         media_type = EXPORTS[name][1]
         if name == "introductions.csv":
             return _download(await network.introductions_csv(db, settings.secret_key), name, media_type)
