@@ -42,10 +42,10 @@ class AdminPages(Controller):
 
     @post("/members/{member_id:int}/role")
     async def change_role(
-        self, request: Request, db: AsyncSession, viewer: Member | None, member_id: int
+        self, request: Request, db: AsyncSession, viewer: Member | None, member_id: int, now: dt.datetime
     ) -> Redirect:
         role = (await request.form()).get("role", "")
-        await members.set_hub_role(db, require(viewer, "admin"), member_id, role)
+        await members.set_hub_role(db, require(viewer, "admin"), member_id, role, now)
         return see_other(f"/members/{member_id}", notice="role-changed")
 
     @post("/invites")
