@@ -40,6 +40,7 @@ from hub.web.common import (
 from hub.web.dev_mail import DevMailPages
 from hub.web.member_pages import MemberPages
 from hub.web.network_pages import NetworkPages
+from hub.web.oidc_pages import OidcPages
 from hub.web.privacy_pages import PrivacyApi, PrivacyPages
 from hub.web.guards import check_request
 from hub.web.security import security_middleware
@@ -147,7 +148,7 @@ def create_app(
 
     app = Litestar(
         route_handlers=[
-            AuthPages, MemberPages, AdminPages, DevMailPages, Api, NetworkPages,
+            AuthPages, OidcPages, MemberPages, AdminPages, DevMailPages, Api, NetworkPages,
             WeavingPages, WeavingApi,
             PrivacyPages, PrivacyApi,
             EventPages, EventApi,
