@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import weakref
+from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import utcnow
 from hub.models import Tag, member_interest, post_tag
 
 MAX_LABEL = 60
@@ -57,15 +61,131 @@ async def get_or_create(session: AsyncSession, labels: list[str]) -> list[Tag]:
     return [found[s] for s in wanted]
 
 
-async def popular(session: AsyncSession, limit: int = 200) -> list[Tag]:
-    uses = (
-        select(member_interest.c.tag_id.label("tag_id")).union_all(select(post_tag.c.tag_id.label("tag_id"))).subquery()
+@dataclass(frozen=True)
+class PopularTag:
+    id: int
+    slug: str
+    label: str
+
+
+#: How long one process may show popular tags without counting again. They are suggestions
+#: only: a tag added through another process appears within this time, one added through this
+#: process at once.
+POPULAR_TTL = dt.timedelta(seconds=60)
+
+
+@dataclass
+class _Counted:
+    generation: int = 0  # how many times the engine's counts were thrown away
+    by_limit: dict[int, tuple[dt.datetime, tuple[PopularTag, ...]]] = field(default_factory=dict)
+
+    def get(self, limit: int, now: dt.datetime) -> tuple[PopularTag, ...] | None:
+        found = self.by_limit.get(limit)
+        if found is None or not (found[0] <= now < found[0] + POPULAR_TTL):
+            return None
+        return found[1]
+
+
+class _PopularCache:
+    """Popular tags per engine (so per database and per app), kept in this process only.
+
+    Thrown away for an engine by any statement run through it that writes a tag, an interest or
+    a post's tag, or deletes a member or a post (their links go by ON DELETE CASCADE), and again
+    when that statement's transaction ends. A reader keeps what it counted only if nothing was
+    thrown away since its own transaction began, because its snapshot (on SQLite, taken at the
+    transaction's first read) may predate a write committed since. Writes through other
+    processes are seen once POPULAR_TTL has passed. Nothing here is shared state: a new process
+    starts empty, and the database stays the only source of truth.
+    """
+
+    def __init__(self) -> None:
+        self._engines: weakref.WeakKeyDictionary[Engine, _Counted] = weakref.WeakKeyDictionary()
+
+    def of(self, engine: Engine) -> _Counted:
+        engine = _root(engine)
+        counted = self._engines.get(engine)
+        if counted is None:
+            counted = self._engines[engine] = _Counted()
+            event.listen(engine, "begin", _note_begin)
+            event.listen(engine, "after_cursor_execute", _note_tag_write)
+            event.listen(engine, "commit", _end_of_transaction)
+            event.listen(engine, "rollback", _end_of_transaction)
+        return counted
+
+    def throw_away(self, engine: Engine) -> None:
+        counted = self._engines.get(_root(engine))
+        if counted is not None:
+            counted.generation += 1
+            counted.by_limit.clear()
+
+
+def _root(engine: Engine) -> Engine:
+    """The engine itself for one made by engine.execution_options(...), which shares its pool
+    and its event listeners: writes through either must throw away the same counts."""
+    return getattr(engine, "_proxied", engine)
+
+
+_popular_cache = _PopularCache()
+#: Statements that can change which tags are popular: (kind of write, table).
+_WRITE = re.compile(r'\s*(insert\s+into|update|delete\s+from)\s+"?(\w+)"?', re.IGNORECASE)
+_TAG_TABLES = {"tag", "member_interest", "post_tag"}
+_OWNER_TABLES = {"member", "post"}  # deleting one deletes its links
+_WROTE_TAGS = "hub_tags_written"
+_GENERATION_AT_BEGIN = "hub_tags_generation_at_begin"
+
+
+def _note_begin(conn) -> None:  # noqa: ANN001
+    conn.info[_GENERATION_AT_BEGIN] = _popular_cache.of(conn.engine).generation
+
+
+def _note_tag_write(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    if statement[:1] in ("S", "s"):  # a SELECT, the common case, decided without the regex
+        return
+    write = _WRITE.match(statement)
+    if write is None:
+        return
+    verb, name = write.group(1).lower(), write.group(2).lower()
+    if name in _TAG_TABLES or (name in _OWNER_TABLES and verb.startswith("delete")):
+        conn.info[_WROTE_TAGS] = True
+        _popular_cache.throw_away(conn.engine)
+
+
+def _end_of_transaction(conn) -> None:  # noqa: ANN001
+    conn.info.pop(_GENERATION_AT_BEGIN, None)
+    if conn.info.pop(_WROTE_TAGS, False):
+        _popular_cache.throw_away(conn.engine)
+
+
+async def popular(session: AsyncSession, limit: int = 200, *, now: dt.datetime | None = None) -> list[PopularTag]:
+    """The most used tags (as interests and on posts together), most used first, then by label.
+
+    Counted per tag from the (tag_id, ...) indexes and only then joined to the tags, instead of
+    grouping every link row (at 50,000 members a GROUP BY over the UNION ALL of both link tables
+    took about 0.6 s on SQLite), and remembered for up to POPULAR_TTL (_PopularCache), since
+    every directory page and every profile and post form shows them.
+    """
+    now = now or utcnow()
+    connection = await session.connection()
+    counted = _popular_cache.of(connection.sync_engine)
+    cached = counted.get(limit, now)
+    if cached is not None:
+        return list(cached)
+    # None when this transaction began before the engine was watched: its snapshot is unknown.
+    began_at = connection.info.get(_GENERATION_AT_BEGIN)
+    counts = (
+        select(member_interest.c.tag_id.label("tag_id"), func.count().label("n"))
+        .group_by(member_interest.c.tag_id)
+        .union_all(select(post_tag.c.tag_id, func.count()).group_by(post_tag.c.tag_id))
+        .subquery("counts")
     )
     query = (
-        select(Tag)
-        .join(uses, uses.c.tag_id == Tag.id)
-        .group_by(Tag.id)
-        .order_by(func.count().desc(), Tag.label)
+        select(Tag.id, Tag.slug, Tag.label)
+        .join(counts, counts.c.tag_id == Tag.id)
+        .group_by(Tag.id, Tag.slug, Tag.label)
+        .order_by(func.sum(counts.c.n).desc(), Tag.label)
         .limit(limit)
     )
-    return list((await session.scalars(query)).all())
+    found = tuple(PopularTag(*row) for row in (await session.execute(query)).all())
+    if began_at == counted.generation and not connection.info.get(_WROTE_TAGS):
+        counted.by_limit[limit] = (now, found)
+    return list(found)

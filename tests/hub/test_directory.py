@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, func, select
 
-from hub import directory
+from hub import directory, tags
+from hub.db import create_engine, session_factory
 from hub.members import refresh_search_text
+from hub.models import Member
 from tests.support import make_member, make_post, sign_in_as
 
 
@@ -76,3 +79,96 @@ async def test_the_directory_page_and_api_show_the_same_people(client, db, setti
     api = await client.get("/api/members?q=kumu")
     assert "Ana" in page.text and [m["name"] for m in api.json()["items"]] == ["Ana"]
     assert api.json()["items"][0]["email"] is None  # members do not see each other's email
+
+
+# Popular tags: the suggestions on the directory page and on the profile and post forms.
+
+async def popular_labels(db, now=None) -> list[str]:  # noqa: ANN001
+    return [t.label for t in await tags.popular(db, now=now)]
+
+
+async def test_popular_tags_count_interests_and_post_tags_most_used_first(db):
+    ana = await make_member(db, interests=["Kumu", "Evaluation"])
+    await make_member(db, interests=["Evaluation"])
+    await make_post(db, ana, "offer", title="Mapping clinics", tags=["Kumu", "Zines"])
+    await make_post(db, ana, "ask", title="Evaluating", tags=["Evaluation"])
+    assert await popular_labels(db) == ["Evaluation", "Kumu", "Zines"]  # 3, 2, 1 uses
+    assert [t.label for t in await tags.popular(db, limit=2)] == ["Evaluation", "Kumu"]
+
+
+async def test_popular_tags_with_equal_uses_go_by_label(db):
+    await make_member(db, interests=["Zines", "Art", "Maps"])
+    assert await popular_labels(db) == ["Art", "Maps", "Zines"]
+
+
+async def test_a_tag_added_through_the_app_is_suggested_at_once(client, db, settings, clock):
+    me = await make_member(db, interests=["Kumu"])
+    headers = {"x-csrf-token": await sign_in_as(client, db, settings, me, clock())}
+    assert [t["label"] for t in (await client.get("/api/tags")).json()] == ["Kumu"]
+    assert [t["label"] for t in (await client.get("/api/tags")).json()] == ["Kumu"]  # now remembered
+    created = await client.post("/api/offers", json={"title": "Zine workshops", "tags": ["Zines"]}, headers=headers)
+    assert created.status_code == 201
+    assert [t["label"] for t in (await client.get("/api/tags")).json()] == ["Kumu", "Zines"]
+    page = await client.get("/members")
+    assert '<option value="Zines">' in page.text
+
+
+async def test_popular_tags_are_counted_again_when_a_member_with_tags_is_deleted(db, clock):
+    ana = await make_member(db, interests=["Kumu", "Zines"])
+    await make_member(db, interests=["Kumu"])
+    await db.commit()
+    await popular_labels(db, clock())  # watches this engine from now on
+    await db.commit()
+    assert await popular_labels(db, clock()) == ["Kumu", "Zines"]  # remembered
+    # One DELETE of the member: its interests go by ON DELETE CASCADE, with no statement naming them.
+    await db.execute(delete(Member).where(Member.id == ana.id).execution_options(synchronize_session=False))
+    await db.commit()
+    assert await popular_labels(db, clock()) == ["Kumu"]
+
+
+async def test_popular_tags_are_not_kept_from_a_transaction_that_was_rolled_back(db, clock):
+    ana = await make_member(db, interests=["Kumu"])
+    await db.commit()
+    await popular_labels(db, clock())
+    await db.commit()
+    ana.interests = await tags.get_or_create(db, ["Kumu", "Zines"])
+    await db.flush()
+    assert await popular_labels(db, clock()) == ["Kumu", "Zines"]  # this transaction sees its own write
+    await db.rollback()
+    assert await popular_labels(db, clock()) == ["Kumu"]
+
+
+async def test_tags_added_by_another_process_are_suggested_once_the_ttl_has_passed(db, settings, clock):
+    """Each process remembers popular tags for POPULAR_TTL; another process's writes never reach
+    this process's memory, so they show once that time has passed."""
+    await make_member(db, interests=["Kumu"])
+    await db.commit()
+    await popular_labels(db, clock())  # watches this engine from now on
+    await db.commit()
+    assert await popular_labels(db, clock()) == ["Kumu"]
+    other_process = create_engine(settings.database_url)
+    try:
+        async with session_factory(other_process)() as other:
+            await make_member(other, interests=["Zines"])
+    finally:
+        await other_process.dispose()
+    await db.commit()  # a fresh snapshot, which does see the new tag
+    clock.advance(seconds=tags.POPULAR_TTL.total_seconds() - 1)
+    assert await popular_labels(db, clock()) == ["Kumu"]
+    clock.advance(seconds=1)
+    assert await popular_labels(db, clock()) == ["Kumu", "Zines"]
+
+
+async def test_popular_tags_are_not_kept_from_a_snapshot_older_than_a_tag_write(db, clock):
+    """On SQLite a transaction reads from the snapshot of its first read; tags counted there
+    after someone else's write was committed are already stale and must not be remembered."""
+    await make_member(db, interests=["Kumu"])
+    await db.commit()
+    await popular_labels(db, clock())  # watches this engine from now on
+    await db.commit()
+    await db.scalar(select(func.count()).select_from(Member))  # this transaction's snapshot begins
+    async with session_factory(db.bind)() as writer:  # the same engine, another connection
+        await make_member(writer, interests=["Zines"])
+    await popular_labels(db, clock())  # counted in the old snapshot (SQLite) or afresh (PostgreSQL)
+    await db.commit()
+    assert await popular_labels(db, clock()) == ["Kumu", "Zines"]
