@@ -16,6 +16,8 @@ PUBLIC_PREFIXES = ("/static", "/api/schema")
 # Reached by a signed link (or public by design) rather than a sign-in: the open-events calendar,
 # a member's secret feed, "I can't come after all" and one-click unsubscribe (events/web.py).
 PUBLIC_PAGES |= {"/events/feed.ics", "/events/feed/1/1", "/events/r/1/cant-come", "/events/unsubscribe"}
+# The privacy notice, and the goodbye page shown after an account is deleted (hub/web/privacy_pages.py).
+PUBLIC_PAGES |= {"/privacy", "/account/deleted"}
 
 
 def get_routes(app: Litestar) -> list[str]:
