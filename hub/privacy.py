@@ -2,8 +2,9 @@
 (erasure), and how long weaving leftovers are kept (storage limitation).
 
 Deleting an account keeps a tombstone, not a hole. The member row stays, with the same id, as
-"Deleted member": status `deleted`, no email (a unique placeholder on the reserved `.invalid`
-domain, so the real address is free to join again as a new member), no name, bio, organisation,
+"Deleted member": status `deleted`, no email (a unique placeholder with no "@", which is not an
+address at all, so nobody can ask for a sign-in link for it, and the real address is free to join
+again as a new member), no name, bio, organisation,
 sector, nation, region, links, interests or roles. Why a tombstone rather than deleting the row:
 
 - Introductions, connections and event-group rows point at `member.id` with ON DELETE CASCADE;
@@ -14,7 +15,8 @@ sector, nation, region, links, interests or roles. Why a tombstone rather than d
 - Audit rows keep their actor ids as plain numbers; they now point at a nameless tombstone.
 
 What is removed outright: profile text, offers and asks (with their tags), interests, roles and
-links, weaving and event preferences, sessions, sign-in links, invitations sent to the address,
+links, weaving and event preferences, sessions, sign-in links, links to organisations' sign-in
+accounts (OpenID Connect), invitations sent to the address,
 sign-in rate-limit counts keyed by the address, mail queued or kept for the address, suggestions
 that never became introductions, and answers to event registration questions. Introductions keep
 their ids, people and status but lose the weaver's note and the match reasons (which quote
@@ -34,7 +36,7 @@ from typing import Any, Callable
 from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hub import audit
+from hub import audit, oidc
 from hub.auth import digest
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import (
@@ -63,7 +65,11 @@ RETENTION_DEFAULT_DAYS = 180
 RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = 1, 3650
 #: Suggestions that never became an introduction. Pending ones older than the limit are stale.
 CLOSED_SUGGESTION_STATUSES = ("declined", "skipped", "superseded")
-DELETED_EMAIL_DOMAIN = "deleted.invalid"
+
+
+def tombstone_email(member_id: int) -> str:
+    """Unique (the column is) and never a valid address (hub.auth.normalise_email refuses it)."""
+    return f"deleted-member-{member_id}"
 #: Columns never exported: hashes of secrets.
 SECRET_COLUMNS = ("token_hash", "id_hash")
 
@@ -212,10 +218,11 @@ async def delete_account(
         .values(note="", reasons=[]),
     ):
         await session.execute(statement.execution_options(synchronize_session=False))
+    await oidc.forget_member(session, member_id)  # sign-in links to organisations' accounts
     await _erase_event_data(session, member_id, now)
     await session.execute(
         update(Member).where(Member.id == member_id).values(
-            email=f"deleted-{member_id}@{DELETED_EMAIL_DOMAIN}", name="", pronouns=None, organisation="",
+            email=tombstone_email(member_id), name="", pronouns=None, organisation="",
             sector=None, nation=None, region="", bio="", hours_per_month=0, prefers="either",
             visibility="weavers", matching="opted_out", matching_paused_until=None, hub_role="member",
             status="deleted", search_text="", updated_at=now,

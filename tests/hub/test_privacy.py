@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub import auth, privacy, timebank
+from hub.errors import InvalidInput
 from hub.app import background_sweeps
 from hub.db import create_engine, session_factory
 from hub.models import (
@@ -23,6 +24,7 @@ from hub.models import (
     LoginToken,
     Member,
     MemberPreference,
+    OidcIdentity,
     Post,
     Suggestion,
     WebSession,
@@ -74,6 +76,8 @@ async def history(db, now: dt.datetime):  # noqa: ANN001, ANN201
     db.add(Invite(email="alice-other@example.org", invited_by_id=bob.id, created_at=now))
     db.add(LoginToken(token_hash="f" * 64, email="alice@example.org", created_at=now,
                       expires_at=now + dt.timedelta(minutes=15)))
+    db.add(OidcIdentity(member_id=alice.id, issuer="https://id.example.org", subject="alice-sub",
+                        email="alice@example.org", created_at=now, last_used_at=now))
     await db.commit()
     return alice, bob, weaver, intro, waiting
 
@@ -179,6 +183,7 @@ async def test_deleting_an_account_removes_personal_data_and_keeps_a_tombstone(d
     assert await db.get(MemberPreference, alice.id) is None
     assert await db.scalar(select(func.count()).select_from(WebSession).where(WebSession.member_id == alice.id)) == 0
     assert await db.scalar(select(func.count()).select_from(LoginToken)) == 0
+    assert await db.scalar(select(func.count()).select_from(OidcIdentity)) == 0
     assert await db.scalar(select(Invite.email).where(Invite.email == "alice-other@example.org")) is not None
     # Suggestions that never became introductions are gone; the approved one stays, without its note.
     assert [(s.status, s.note, s.reasons) for s in (await db.scalars(select(Suggestion))).all()] == [("approved", "", [])]
@@ -211,6 +216,10 @@ async def test_a_deleted_member_is_signed_out_and_cannot_sign_in_but_their_email
 
     assert (await client.get("/account")).status_code == 303  # the old session no longer works
     db = await fresh(db)
+    tomb = await db.get(Member, alice.id)
+    with pytest.raises(InvalidInput):  # the tombstone's placeholder is not an address one can sign in with
+        await auth.request_sign_in(db, settings, tomb.email, "127.0.0.1", clock())
+    await db.rollback()
     await auth.request_sign_in(db, settings, "alice@example.org", "127.0.0.1", clock())
     token = await db.scalar(select(LoginToken).where(LoginToken.email == "alice@example.org"))
     assert token is not None
@@ -235,7 +244,7 @@ async def test_deleting_needs_the_email_typed_to_confirm(db, client, settings, c
 
 async def test_the_last_admin_cannot_delete_their_account(db, client, settings, clock):
     admin = await make_member(db, email="admin@example.org", hub_role="admin")
-    await make_member(db, hub_role="admin", status="deleted", email="deleted-9@deleted.invalid")
+    await make_member(db, hub_role="admin", status="deleted", email="deleted-member-9")
 
     response = await delete_via_form(client, db, settings, clock, admin, "admin@example.org")
 
