@@ -17,11 +17,11 @@ from events.forms import (
     parse_preferences,
 )
 from events.models import ANNOUNCE_CHOICES, ANNOUNCE_SCOPES, FORMATS, MODES, Event, Registration
-from hub.errors import DomainError, InvalidInput, RateLimited
+from hub.errors import InvalidInput, RateLimited
 from hub.markup import render_markdown
 from hub.models import Member
 from hub.settings import Settings
-from hub.web.common import form_dict, page, require, see_other
+from hub.web.common import api_errors, form_dict, page, require, see_other
 
 EVENT_NOTICES = {
     "created": "The event is published.",
@@ -400,6 +400,33 @@ class RegistrationIn:
     answers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class EventIn:
+    """The event form's fields as JSON, each checked as the form checks it (a 422 names the field). Times are
+    local to `timezone`: date 2026-12-01, start_time and end_time 14:00, closes_at 2026-11-30T18:00. agenda,
+    questions, reminders and tags are one string (a line or a comma per item) or a list."""
+
+    title: Any = None
+    format: Any = None
+    description: Any = None
+    agenda: Any = None
+    date: Any = None
+    start_time: Any = None
+    end_time: Any = None
+    timezone: Any = None
+    mode: Any = None
+    online_link: Any = None
+    venue: Any = None
+    access_info: Any = None
+    capacity: Any = None
+    closes_at: Any = None
+    questions: Any = None
+    reminders: Any = None
+    tags: Any = None
+    repeat: Any = None
+    occurrences: Any = None
+
+
 def event_out(event: Event, reg: Registration | None) -> EventOut:
     confirmed = reg is not None and reg.status == "confirmed"
     return EventOut(
@@ -416,44 +443,40 @@ class EventApi(Controller):
     path = "/api/events"
     tags = ["events"]
 
-    @get("/")
+    @get("/", responses=api_errors(401, 403))
     async def list_events(self, db: AsyncSession, viewer: Member | None, now: dt.datetime) -> list[EventOut]:
         me = require(viewer)
         mine = {r.event_id: r for r in await service.my_registrations(db, me.id)}
         return [event_out(e, mine.get(e.id)) for e in await service.upcoming(db, now)]
 
-    @get("/{event_id:int}")
+    @get("/{event_id:int}", responses=api_errors(401, 403, 404))
     async def get_event(self, db: AsyncSession, viewer: Member | None, event_id: int) -> EventOut:
         me = require(viewer)
         event = await service.load_event(db, event_id)
         return event_out(event, await service.registration_of(db, event_id, me.id))
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, responses=api_errors(401, 403, 422, 429))
     async def create(
-        self, request: Request, db: AsyncSession, viewer: Member | None, now: dt.datetime, settings: Settings
+        self, data: EventIn, db: AsyncSession, viewer: Member | None, now: dt.datetime, settings: Settings
     ) -> list[EventOut]:
         me = require(viewer)
-        body = await _json_object(request)
+        body = {name: value for name, value in vars(data).items() if value is not None}
         created = await service.create_events(db, settings, me, parse_event(body, now), now)
         return [event_out(e, None) for e in created]
 
-    @post("/{event_id:int}/registration", status_code=200)
+    @post("/{event_id:int}/registration", status_code=200, responses=api_errors(401, 403, 404, 409, 422))
     async def register(
-        self, request: Request, db: AsyncSession, viewer: Member | None, event_id: int, now: dt.datetime,
+        self, data: RegistrationIn, db: AsyncSession, viewer: Member | None, event_id: int, now: dt.datetime,
         settings: Settings,
     ) -> RegistrationOut:
         me = require(viewer)
         event = await service.load_event(db, event_id)
-        body = await _json_object(request)
-        answers = body.get("answers") or {}
-        if not isinstance(answers, dict):
-            raise InvalidInput("Please correct the highlighted fields.", {"answers": "Answers must be an object."})
-        by_index = {f"answer_{i}": answers.get(q, "") for i, q in enumerate(event.questions)}
+        by_index = {f"answer_{i}": data.answers.get(q, "") for i, q in enumerate(event.questions)}
         reg = await service.register(db, settings, me.id, event_id, parse_answers(by_index, event.questions), now)
         position = await service.waiting_position(db, reg) if reg.status == "waiting" else None
         return RegistrationOut(event_id=event_id, status=reg.status, waiting_position=position)
 
-    @delete("/{event_id:int}/registration", status_code=200)
+    @delete("/{event_id:int}/registration", status_code=200, responses=api_errors(401, 403, 404, 409))
     async def withdraw(
         self, db: AsyncSession, viewer: Member | None, event_id: int, now: dt.datetime, settings: Settings
     ) -> RegistrationOut:
@@ -461,12 +484,3 @@ class EventApi(Controller):
         reg = await service.withdraw_member(db, settings, me.id, event_id, now)
         return RegistrationOut(event_id=event_id, status=reg.status)
 
-
-async def _json_object(request: Request) -> dict:
-    try:
-        body = await request.json()
-    except Exception:  # noqa: BLE001 - malformed JSON is the caller's mistake, not a 500
-        raise DomainError("The request body must be a JSON object.") from None
-    if not isinstance(body, dict):
-        raise DomainError("The request body must be a JSON object.")
-    return body

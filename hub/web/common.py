@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable, Optional, Union
 from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import NotAuthorizedException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,6 +41,35 @@ NOTICES = {
     "invited": "Invitation sent.",
     "pending": "Thanks for joining. A network weaver will approve your membership soon.",
 }
+
+
+@dataclass
+class ErrorOut:
+    """Every JSON error: the status, a sentence a person can read and, for a form, what is wrong with each field."""
+
+    status_code: int
+    detail: str
+    errors: Optional[dict[str, str]] = None
+    extra: Optional[Union[list[Any], dict[str, Any]]] = None
+
+
+API_ERRORS = {
+    400: "The request is malformed: not JSON, a wrong type, or a value out of range",
+    401: "Not signed in",
+    403: "Not allowed: the wrong role, a membership awaiting approval, or a change without a valid X-CSRF-Token",
+    404: "There is nothing with that id",
+    409: "It conflicts with how things stand now",
+    422: "Some fields are not right: `errors` says what is wrong with each",
+    429: "Too many requests; try again later",
+}
+
+
+def api_errors(*codes: int) -> dict[int, ResponseSpec]:
+    """The error answers a JSON route declares in the OpenAPI document (`responses=api_errors(401, 404)`)."""
+    return {
+        code: ResponseSpec(data_container=ErrorOut, description=API_ERRORS[code], generate_examples=False)
+        for code in codes
+    }
 
 
 class NotSignedIn(NotAuthorizedException):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import weaving
 from hub.models import Member, Suggestion
-from hub.web.common import require
+from hub.web.common import api_errors, require
 
 
 @dataclass
@@ -34,7 +34,8 @@ class WeavingApi(Controller):
     path = "/api/weaving"
     tags = ["weaving"]
 
-    @get("/rounds/{round_id:int}", summary="A matching round's status and progress (weavers)")
+    @get("/rounds/{round_id:int}", summary="A matching round's status and progress (weavers)",
+         responses=api_errors(401, 403, 404))
     async def round_status(self, db: AsyncSession, viewer: Member | None, round_id: int) -> RoundOut:
         me = require(viewer, "weaver")
         row = await weaving.get_round(db, me, round_id)
