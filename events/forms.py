@@ -15,6 +15,7 @@ TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.starts
 COMMON_TIMEZONES = ["Europe/London", "Europe/Dublin", "Europe/Paris", "America/New_York", "Australia/Sydney", "UTC"]
 REPEATS = {"none": "Does not repeat", "weekly": "Every week", "monthly": "Every month (same weekday)"}
 MAX_OCCURRENCES = 12
+MAX_YEARS_AHEAD = 10
 FORMAT_LABELS = {k: v[0] for k, v in FORMATS.items()}
 _OFFSET = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)\s*$", re.I)
 
@@ -134,6 +135,9 @@ def parse_event(data: Mapping[str, Any], now: dt.datetime, allow_repeat: bool = 
     zone = ZoneInfo(tz_name)
     today = now.astimezone(zone).date()
     day = f.date("date", "Date", today, future=True)
+    if day is not None and day.year > today.year + MAX_YEARS_AHEAD:
+        f.errors["date"] = f"Date must be within the next {MAX_YEARS_AHEAD} years."
+        day = None
     if day is None and "date" not in f.errors:
         f.errors["date"] = "Date is required."
     start_t, end_t = _time(f, "start_time", "Start time"), _time(f, "end_time", "End time")
@@ -170,7 +174,7 @@ def parse_event(data: Mapping[str, Any], now: dt.datetime, allow_repeat: bool = 
             )
             if starts_at and closes_at > starts_at:
                 f.errors["closes_at"] = "Registration must close before the event starts."
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a year-1 time that is before year 1 in UTC
             f.errors["closes_at"] = "Registration closes must be a date and time like 2026-12-01T18:00."
     questions_raw = f.text("questions", "Questions", 2000, multiline=True)
     questions = [" ".join(q.split())[:200] for q in questions_raw.splitlines() if q.strip()]

@@ -47,7 +47,7 @@ class _Fields:
         value = self.raw(name)
         if value in (None, ""):
             return default
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             self.errors[name] = f"Choose a {label.lower()} from the list."
             return default
         return value
@@ -55,7 +55,7 @@ class _Fields:
     def choices(self, name: str, label: str, choices: Mapping[str, str]) -> list[str]:
         value = self.raw(name)
         values = [] if value in (None, "") else ([value] if isinstance(value, str) else value)
-        if not isinstance(values, list) or any(v not in choices for v in values):
+        if not isinstance(values, list) or any(not isinstance(v, str) or v not in choices for v in values):
             self.errors[name] = f"Choose {label.lower()} from the list."
             return []
         return sorted(set(values))
