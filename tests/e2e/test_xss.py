@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import threading
 import time
@@ -61,7 +62,9 @@ SINK = """
 
 # Elements and attributes that only a payload would put on these pages.
 DOM_CHECK = r"""
-() => {
+async () => {
+  // Let tasks queued by the parse run first (error and focus events, CSP violation reports).
+  await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
   const bad = [];
   const selectors = [
     'script:not([src^="/static/"])', "iframe", "frame", "frameset", "object", "embed", "applet", "base",
@@ -323,7 +326,7 @@ class Persona:
             self.errors.append(f"[{self.who}] {response.status} {response.url}")
 
     def check(self, what: str) -> list[str]:
-        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_load_state("load")
         return [f"[{self.who}] {what}: {problem}" for problem in self.page.evaluate(DOM_CHECK)]
 
     def visit(self, path: str, status: int = 200) -> list[str]:
@@ -369,6 +372,18 @@ def test_no_payload_runs_or_leaves_markup_on_any_page(browser, xss_hub):
                 labels = {node["label"] for node in json.loads(response.text())["nodes"]}
                 if not labels & set(seeded.names.values()):
                     problems.append(f"/network/map.json carries none of the payload names as labels: {labels}")
+
+        # A weaver edits a note in the queue (POST /weaving/suggestions/{id}/note) and sees it again.
+        note = "\n".join(p.text for p in PAYLOADS[40:52])
+        admin.page.goto("/weaving")
+        card = admin.page.get_by_role("article").first
+        card.get_by_label("Introduction note").fill(note)
+        card.get_by_role("button", name=re.compile(r"^Save note")).click()
+        admin.page.wait_for_url(re.compile(r"notice=note-saved"))
+        problems += admin.check("/weaving after saving a note")
+        if note not in [admin.page.get_by_label("Introduction note").nth(i).input_value()
+                        for i in range(admin.page.get_by_label("Introduction note").count())]:
+            problems.append("/weaving does not show the saved note as typed")
 
         # Forms sent with payloads and one mistake come back with the payloads in their fields.
         member.allowed_status = {422}

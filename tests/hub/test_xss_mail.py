@@ -176,11 +176,6 @@ async def test_member_written_text_in_every_mail_is_escaped_in_html_and_literal_
     while await mail.deliver_due(factory, settings, mail.SmtpTransport(settings), now=clock):
         pass
     messages: list[EmailMessage] = list(inbox.messages)
-    import os
-    if os.environ.get("XSS_MAIL_DUMP"):
-        with open(os.environ["XSS_MAIL_DUMP"], "w") as f:
-            for m in messages:
-                f.write("=== " + str(m["Subject"]) + "\n" + text_of(m) + "\n--- html\n" + html_of(m) + "\n")
 
     await db.commit()
     people = {m.id: m for m in (await db.scalars(select(Member))).all()}
