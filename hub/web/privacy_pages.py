@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit, privacy
 from hub.errors import Conflict, InvalidInput
 from hub.models import Member
-from hub.web.common import page, require, see_other
+from hub.web.common import api_errors, page, require, see_other
 
 ACCOUNT_NOTICES = {"retention-saved": "Saved: how long suggestions are kept."}
 
@@ -113,6 +113,6 @@ class PrivacyApi(Controller):
     path = "/api/me"
     tags = ["hub"]
 
-    @get("/export", summary="Everything the hub holds about you, as JSON (a download)")
+    @get("/export", summary="Everything the hub holds about you, as JSON (a download)", responses=api_errors(401))
     async def export(self, request: Request, db: AsyncSession, viewer: Member | None, now: dt.datetime) -> Response:
         return await _export(request, db, require(viewer, allow_pending=True), now)
