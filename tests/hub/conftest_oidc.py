@@ -6,6 +6,7 @@ Without node or the npm package the tests are skipped (and fail under HUB_REQUIR
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -41,8 +42,9 @@ class RunningProvider:
                 self.process.wait()
 
 
-def start_provider(redirect_uris: list[str], log_dir: Path) -> RunningProvider:
-    """Start oidc-provider on a free port with one client allowed to come back to `redirect_uris`."""
+def start_provider(redirect_uris: list[str], log_dir: Path, claims_in_userinfo: bool = False) -> RunningProvider:
+    """Start oidc-provider on a free port with one client allowed to come back to `redirect_uris`;
+    `claims_in_userinfo` keeps email out of the ID token (only the UserInfo endpoint gives it)."""
     node = shutil.which("node")
     if node is None:
         skip_or_fail("oidc", "node is not installed")
@@ -54,6 +56,7 @@ def start_provider(redirect_uris: list[str], log_dir: Path) -> RunningProvider:
         process = subprocess.Popen(
             [node, str(SCRIPT), str(port), *redirect_uris], cwd=NODE_DIR,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+            env={**os.environ, "OIDC_CLAIMS_IN_USERINFO": "1" if claims_in_userinfo else "0"},
         )
     ready: list[str] = []
     reader = threading.Thread(target=lambda: ready.append(process.stdout.readline().decode()), daemon=True)

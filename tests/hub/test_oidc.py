@@ -142,6 +142,33 @@ async def test_a_linked_member_is_found_by_their_provider_account_even_after_cha
     assert len(await members(db)) == 1
 
 
+async def test_an_address_linked_to_another_provider_account_is_not_taken_over(client, db, settings, clock):
+    """The provider gave the address to a different person (another subject): not the same member."""
+    member = await make_member(db, email="oidc.user@example.org", name="Orla")
+    db.add(OidcIdentity(
+        member_id=member.id, issuer=settings.oidc_issuer, subject="the-previous-holder",
+        email=member.email, created_at=clock(), last_used_at=clock(),
+    ))
+    await db.commit()
+    response = await sign_in_at_provider(client, "oidc-user")
+    assert response.status_code == 400 and "linked to a different account" in response.text
+    assert (await db.scalars(select(WebSession))).all() == []
+
+
+async def test_a_deleted_account_is_never_signed_into_through_its_old_provider_link(client, db, settings, clock):
+    tombstone = await make_member(db, email="deleted-member-1", name="Deleted member", status="deleted")
+    db.add(OidcIdentity(
+        member_id=tombstone.id, issuer=settings.oidc_issuer, subject="oidc-user",
+        email="oidc.user@example.org", created_at=clock(), last_used_at=clock(),
+    ))
+    await db.commit()
+    response = await sign_in_at_provider(client, "oidc-user")
+    assert response.status_code == 303 and response.headers["location"].startswith("/profile")  # joins anew
+    fresh = await db.scalar(select(Member).where(Member.email == "oidc.user@example.org"))
+    assert fresh.id != tombstone.id and fresh.status == "active"
+    assert [link.member_id for link in (await db.scalars(select(OidcIdentity))).all()] == [fresh.id]
+
+
 async def test_someone_new_joins_as_an_active_member_under_the_open_policy(client, db):
     response = await sign_in_at_provider(client, "oidc-user")
     assert response.status_code == 303 and response.headers["location"].startswith("/profile")
@@ -314,6 +341,77 @@ async def test_an_unreachable_provider_shows_a_clear_page_not_a_500(settings, cl
 async def test_a_callback_without_a_flow_is_refused_not_a_500(client):
     response = await client.get("/sign-in/oidc/callback?code=abc&state=def")
     assert response.status_code == 400 and "expired or was already used" in response.text
+
+
+async def test_an_answer_naming_another_issuer_is_refused_mix_up(client, db):
+    authorize_url, _ = await start(client)
+    callback = await login_at_provider(authorize_url, "oidc-user", back_to=HUB)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
+    assert query["iss"]  # the provider names itself (RFC 9207)
+    response = await client.get(oidc.CALLBACK_PATH, params={**query, "iss": "https://evil.example.org"})
+    assert response.status_code == 400 and "different sign-in service" in response.text
+    assert await members(db) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"error": "<script>alert(1)</script>" * 20, "state": "x"},
+        {"code": "c" * 5000, "state": "s" * 5000},
+        {"code": "", "state": ""},
+        {"state": "x", "iss": ""},
+    ],
+    ids=["html-error", "huge", "empty", "empty-iss"],
+)
+async def test_odd_callback_parameters_get_a_clear_page_not_a_500(client, query):
+    await start(client)
+    response = await client.get(oidc.CALLBACK_PATH, params=query)
+    assert response.status_code == 400
+    assert "<script>alert(1)" not in response.text
+    assert "Send me a sign-in link" in response.text
+
+
+@pytest.fixture(scope="module")
+def userinfo_provider(tmp_path_factory):
+    running = start_provider([CALLBACK], tmp_path_factory.mktemp("oidc-userinfo"), claims_in_userinfo=True)
+    yield running
+    running.stop()
+
+
+async def test_an_email_given_only_at_the_userinfo_endpoint_is_used(userinfo_provider, settings, clock, db):
+    oidc.forget_providers()
+    via_userinfo = settings.with_(oidc_issuer=userinfo_provider.issuer)
+    async with browser_like_client(create_app(via_userinfo, clock=clock)) as client:
+        response = await sign_in_at_provider(client, "oidc-user")
+        assert response.status_code == 303, response.text
+    [member] = await members(db)
+    assert member.email == "oidc.user@example.org"
+
+
+def test_settings_read_the_oidc_variables_from_the_environment():
+    found = Settings.from_env({
+        "SECRET_KEY": "k", "OIDC_ISSUER": "https://login.example.org/tenant/", "OIDC_CLIENT_ID": "hub",
+        "OIDC_CLIENT_SECRET": "s3cret", "OIDC_LABEL": "Sign in with NHS mail",
+    })
+    assert (found.oidc_issuer, found.oidc_client_id, found.oidc_client_secret, found.oidc_label) == (
+        "https://login.example.org/tenant", "hub", "s3cret", "Sign in with NHS mail"
+    )
+    assert "s3cret" not in repr(found)
+    assert Settings.from_env({"SECRET_KEY": "k"}).oidc_label == "Sign in with your organisation"
+
+
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"OIDC_ISSUER": "https://login.example.org"}, "OIDC_CLIENT_ID is required"),
+        ({"OIDC_ISSUER": "login.example.org", "OIDC_CLIENT_ID": "hub"}, "OIDC_ISSUER must be a URL"),
+    ],
+)
+def test_settings_refuse_an_incomplete_oidc_setup(environ, message):
+    from hub.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({"SECRET_KEY": "k", **environ})
 
 
 # --- the ID token checks, on tokens signed here -------------------------------------------------

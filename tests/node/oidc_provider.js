@@ -46,8 +46,9 @@ async function main() {
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true } },
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
-    // Put the scope's claims in the ID token, as most organisations' providers do.
-    conformIdTokenClaims: false,
+    // Put the scope's claims in the ID token, as most organisations' providers do; with
+    // OIDC_CLAIMS_IN_USERINFO=1 they come only from the UserInfo endpoint (the spec's default).
+    conformIdTokenClaims: process.env.OIDC_CLAIMS_IN_USERINFO === "1",
     cookies: { keys: ["hub-test-cookie-key"] },
     async findAccount(ctx, sub) {
       const claims = ACCOUNTS[sub] || {};
