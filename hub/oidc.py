@@ -29,6 +29,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import auth
@@ -357,7 +358,23 @@ async def sign_in(
     session: AsyncSession, settings: Settings, identity: Identity, now: dt.datetime, user_agent: str = ""
 ) -> auth.SignedIn:
     """Find the member by (issuer, subject), else by verified email, else let them join under the
-    join policy; then sign them in exactly as the magic link does (auth.open_session)."""
+    join policy; then sign them in exactly as the magic link does (auth.open_session).
+
+    Two first sign-ins of the same person at once (two tabs) both try to create the member and the
+    link; the loser's insert breaks a unique constraint, so it starts again and finds them."""
+    for attempt in range(2):
+        try:
+            return await _sign_in(session, settings, identity, now, user_agent)
+        except IntegrityError:
+            await session.rollback()
+            if attempt:
+                raise OidcProblem(f"Signing in clashed with another sign-in at the same moment. {START_AGAIN}") from None
+    raise AssertionError("unreachable")
+
+
+async def _sign_in(
+    session: AsyncSession, settings: Settings, identity: Identity, now: dt.datetime, user_agent: str
+) -> auth.SignedIn:
     link = await session.scalar(
         select(OidcIdentity).where(OidcIdentity.issuer == identity.issuer, OidcIdentity.subject == identity.subject)
     )

@@ -232,6 +232,29 @@ async def test_signing_in_replaces_a_cookie_set_beforehand_session_fixation(clie
         assert "Hello, Orla" not in (await attacker.get("/")).text
 
 
+async def test_two_first_sign_ins_at_once_make_one_member_and_one_link(settings, clock, db):
+    """Two tabs coming back at the same moment (the service, without the provider)."""
+    import asyncio
+
+    from hub.db import create_engine, session_factory
+
+    identity = oidc.Identity(issuer=settings.oidc_issuer, subject="s-1", email="Twin@Example.org", email_verified=True)
+    engines = [create_engine(settings.database_url) for _ in range(2)]
+    try:
+        async def one(engine):  # noqa: ANN001, ANN202
+            async with session_factory(engine)() as session:
+                return await oidc.sign_in(session, settings, identity, clock())
+
+        first, second = await asyncio.gather(*(one(e) for e in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert first.member.id == second.member.id
+    assert [m.email for m in await members(db)] == ["twin@example.org"]
+    assert len((await db.scalars(select(OidcIdentity))).all()) == 1
+    assert len((await db.scalars(select(WebSession))).all()) == 2
+
+
 # --- refusals: state, nonce, PKCE, replay, expiry, the provider saying no -----------------------
 
 
