@@ -361,6 +361,25 @@ async def test_an_unreachable_provider_shows_a_clear_page_not_a_500(settings, cl
     assert "We could not reach your organisation" in response.text
 
 
+async def test_a_provider_that_goes_away_before_the_code_is_exchanged_gives_a_clear_page(
+    settings, clock, db, tmp_path
+):
+    oidc.forget_providers()
+    short_lived = start_provider([CALLBACK], tmp_path)
+    try:
+        app = create_app(settings.with_(oidc_issuer=short_lived.issuer), clock=clock)
+        async with browser_like_client(app) as client:
+            authorize_url, _ = await start(client)
+            callback = await login_at_provider(authorize_url, "oidc-user", back_to=HUB)
+            short_lived.stop()
+            response = await client.get(callback)
+    finally:
+        short_lived.stop()
+    assert response.status_code == 502
+    assert "We could not reach your organisation" in response.text
+    assert await members(db) == []
+
+
 async def test_a_callback_without_a_flow_is_refused_not_a_500(client):
     response = await client.get("/sign-in/oidc/callback?code=abc&state=def")
     assert response.status_code == 400 and "expired or was already used" in response.text
