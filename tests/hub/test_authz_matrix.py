@@ -209,16 +209,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/network/export/{name:str}"): row(WEAVERS, ids={"name": "kumu.json"}),
     ("POST", "/network/triangles"): row(WEAVERS, data=lambda w, p: {"b": str(w.triangle[0]), "c": str(w.triangle[1])}),
     # --- signed links from emails ---------------------------------------------------------------------------------
-    ("GET", "/introductions/consent"): row(TOKEN, query=lambda w, p: {"token": w.tok("consent"), "answer": "yes"}, valid=True),
+    ("GET", "/introductions/consent"): row(TOKEN, query=lambda w, p: {"token": w.tok("consent", p), "answer": "yes"}, valid=True),
     ("POST", "/introductions/consent"): row(TOKEN, data={"token": FORGED, "answer": "yes"}),
-    ("GET", "/follow-up"): row(TOKEN, query=lambda w, p: {"token": w.tok("follow_up"), "met": "met"}, valid=True),
+    ("GET", "/follow-up"): row(TOKEN, query=lambda w, p: {"token": w.tok("follow_up", p), "met": "met"}, valid=True),
     ("POST", "/follow-up"): row(TOKEN, data={"token": FORGED, "met": "met", "hours": "1"}),
-    ("GET", "/events/r/{registration_id:int}/cant-come"): row(TOKEN, query=lambda w, p: {"t": w.tok("cant-come")}, valid=True),
-    ("POST", "/events/r/{registration_id:int}/cant-come"): row(TOKEN, data={"t": FORGED}),
+    ("GET", "/events/r/{registration_id:int}/cant-come"): row(TOKEN, query=lambda w, p: {"t": w.tok("cant-come", p)}, valid=True),
+    ("POST", "/events/r/{registration_id:int}/cant-come"): row(TOKEN, data=lambda w, p: {"t": w.tok("cant-come", p)}),
     ("GET", "/events/unsubscribe"): row(same("ok")),  # a page with a button; the POST checks the link
-    ("POST", "/events/unsubscribe"): row(TOKEN, data=lambda w, p: {"m": str(w.owner_id), "t": FORGED}),
+    ("POST", "/events/unsubscribe"): row(TOKEN, data=lambda w, p: {"m": str(w.owner_id), "t": w.tok("unsubscribe", p)}),
     ("GET", "/events/feed.ics"): row(same("ok")),  # open events only, public by design
-    ("GET", "/events/feed/{member_id:int}/{token:str}"): row(TOKEN, ids={"token": lambda w, p: w.tok("feed") + ".ics"}, valid=True),
+    ("GET", "/events/feed/{member_id:int}/{token:str}"): row(TOKEN, ids={"token": lambda w, p: w.tok("feed", p) + ".ics"}, valid=True),
     # --- events ----------------------------------------------------------------------------------------------------
     ("GET", "/events"): row(MEMBERS),
     ("GET", "/events/new"): row(ORGANISER),
@@ -300,8 +300,13 @@ class World:
         self.suggestions: dict[tuple[str, str], int] = {}
         self.members: dict[str, Member] = {}
 
-    def tok(self, purpose: str) -> str:
+    def tok(self, purpose: str, persona: str) -> str:
+        """A's genuine token once `valid_tokens` is set. Before that, a forged one, except that B
+        holds B's own genuine token, so B swapping A's id into B's link is an IDOR probe too."""
         if not self.valid_tokens:
+            if persona == OTHER and purpose in ("cant-come", "feed", "unsubscribe"):
+                own = self.other_registration_id if purpose == "cant-come" else self.members[OTHER].id
+                return notify.sign(self.settings, purpose, own)
             return FORGED
         later = self.now + dt.timedelta(days=3)
         if purpose == "consent":
@@ -310,8 +315,8 @@ class World:
             return weaving.sign(self.settings, "follow_up", self.sent_intro_id, self.owner_id, later)
         if purpose == "cant-come":
             return notify.sign(self.settings, "cant-come", self.registration_id)
-        if purpose == "feed":
-            return notify.sign(self.settings, "feed", self.owner_id)
+        if purpose in ("feed", "unsubscribe"):
+            return notify.sign(self.settings, purpose, self.owner_id)
         raise AssertionError(purpose)
 
     def event_values(self, title: str) -> dict:
@@ -403,6 +408,7 @@ async def build_world(db, settings, now: dt.datetime) -> World:  # noqa: ANN001,
     w.registration_id = reg.id
     for h in helpers[:3]:
         await event_service.register(db, settings, h.id, main.id, {}, now)
+    w.other_registration_id = (await event_service.register(db, settings, other.id, main.id, {}, now)).id
     w.open_event_id = (await event("Open peer assist")).id
     w.api_event_id = (await event("Peer assist for the API")).id
     w.cancel_event_id = (await event("Peer assist to cancel")).id
