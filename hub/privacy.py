@@ -184,8 +184,9 @@ async def delete_account(
             {"confirm_email": "Type the email address you sign in with, exactly as shown, to confirm."},
         )
     if member.hub_role == "admin":
+        # Only admins who can still sign in count: a suspended admin cannot run the hub.
         admins = await session.scalar(select(func.count()).select_from(Member).where(
-            Member.hub_role == "admin", Member.status != "deleted"))
+            Member.hub_role == "admin", Member.status == "active"))
         if admins <= 1:
             raise Conflict("You are the hub's only admin. Make someone else an admin before deleting your account.")
     email = member.email

@@ -245,6 +245,7 @@ async def test_deleting_needs_the_email_typed_to_confirm(db, client, settings, c
 async def test_the_last_admin_cannot_delete_their_account(db, client, settings, clock):
     admin = await make_member(db, email="admin@example.org", hub_role="admin")
     await make_member(db, hub_role="admin", status="deleted", email="deleted-member-9")
+    await make_member(db, hub_role="admin", status="suspended")
 
     response = await delete_via_form(client, db, settings, clock, admin, "admin@example.org")
 
