@@ -94,6 +94,8 @@ class Provider:
     token_endpoint: str
     jwks_uri: str
     userinfo_endpoint: str | None
+    #: RFC 9207: the provider names itself in every authorization response.
+    sends_iss: bool = False
 
 
 @dataclass
@@ -150,6 +152,7 @@ async def provider(settings: Settings) -> Provider:
             token_endpoint=str(doc["token_endpoint"]),
             jwks_uri=str(doc["jwks_uri"]),
             userinfo_endpoint=doc.get("userinfo_endpoint"),
+            sends_iss=doc.get("authorization_response_iss_parameter_supported") is True,
         )
     except KeyError as exc:
         raise ProviderUnavailable(f"Your organisation's sign-in service does not publish {exc.args[0]}.") from exc
@@ -304,8 +307,8 @@ async def finish(
     if not state or not hmac.compare_digest(state.encode(), flow.state.encode()):
         raise OidcProblem(f"This sign-in's state did not match, so it was refused. {START_AGAIN}")
     found = await provider(settings)
-    if iss is not None and iss != found.issuer:
-        # RFC 9207: an answer from another issuer is a mix-up attack.
+    if (iss is not None or found.sends_iss) and iss != found.issuer:
+        # RFC 9207: an answer from another issuer (or, from one that always says, none) may be a mix-up attack.
         raise OidcProblem(f"This answer came from a different sign-in service, so it was refused. {START_AGAIN}")
     if not code:
         raise OidcProblem(f"Your organisation's sign-in service did not send a code. {START_AGAIN}")

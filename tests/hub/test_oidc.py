@@ -392,6 +392,12 @@ async def test_an_answer_naming_another_issuer_is_refused_mix_up(client, db):
     assert query["iss"]  # the provider names itself (RFC 9207)
     response = await client.get(oidc.CALLBACK_PATH, params={**query, "iss": "https://evil.example.org"})
     assert response.status_code == 400 and "different sign-in service" in response.text
+
+    authorize_url, _ = await start(client)
+    callback = await login_at_provider(authorize_url, "oidc-user", back_to=HUB)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items() if k != "iss"}
+    response = await client.get(oidc.CALLBACK_PATH, params=query)  # this provider always says who it is
+    assert response.status_code == 400 and "different sign-in service" in response.text
     assert await members(db) == []
 
 
