@@ -44,6 +44,7 @@ from hub.web.oidc_pages import OidcPages
 from hub.web.privacy_pages import PrivacyApi, PrivacyPages
 from hub.web.guards import check_request
 from hub.web.security import security_middleware
+from hub.web.security_pages import SecurityPages
 from hub.web.weaving_api import WeavingApi
 from hub.web.weaving_pages import WeavingPages
 
@@ -149,7 +150,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             AuthPages, OidcPages, MemberPages, AdminPages, DevMailPages, Api, NetworkPages,
-            WeavingPages, WeavingApi,
+            WeavingPages, WeavingApi, SecurityPages,
             PrivacyPages, PrivacyApi,
             EventPages, EventApi,
             create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),

@@ -82,6 +82,8 @@ class Settings:
     signin_limit_per_ip: int = 30
     #: MAIL_ACTIONS_PER_HOUR: how many mail-sending actions (invitations, event announcements) one member may take an hour.
     mail_actions_per_hour: int = 20
+    #: SECURITY_CONTACT: where security problems are reported (/security, security.txt); defaults to MAIL_FROM's address.
+    security_contact: str = ""
     #: RUN_WORKER_IN_WEB: run the outbox worker inside `hub serve` (the embedded default).
     run_worker_in_web: bool = True
     #: WORKER_POLL_SECONDS: how often an idle worker looks for due mail.
@@ -146,6 +148,7 @@ class Settings:
             signin_limit_per_email=_int(environ, "SIGNIN_LIMIT_PER_EMAIL", cls.signin_limit_per_email),
             signin_limit_per_ip=_int(environ, "SIGNIN_LIMIT_PER_IP", cls.signin_limit_per_ip),
             mail_actions_per_hour=_int(environ, "MAIL_ACTIONS_PER_HOUR", cls.mail_actions_per_hour),
+            security_contact=environ.get("SECURITY_CONTACT", ""),
             run_worker_in_web=_bool(environ, "RUN_WORKER_IN_WEB", env != "production"),
             follow_up_days=_int(environ, "FOLLOW_UP_DAYS", cls.follow_up_days),
             match_round_days=_int(environ, "MATCH_ROUND_DAYS", cls.match_round_days),
