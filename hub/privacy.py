@@ -18,7 +18,8 @@ What is removed outright: profile text, offers and asks (with their tags), inter
 links, weaving and event preferences, sessions, sign-in links, links to organisations' sign-in
 accounts (OpenID Connect), invitations sent to the address,
 sign-in rate-limit counts keyed by the address, mail queued or kept for the address, suggestions
-that never became introductions, and answers to event registration questions. Introductions keep
+that never became introductions, answers to event registration questions, and
+event feedback they wrote. Introductions keep
 their ids, people and status but lose the weaver's note and the match reasons (which quote
 interests); introductions still waiting for consent are declined, and follow-ups not yet asked are
 not sent. Future event places are given up (the seat is released). Everything happens in one
@@ -162,6 +163,14 @@ async def export_member(session: AsyncSession, member_id: int, now: dt.datetime)
         )).all()
         if rows:
             data["other_records"][table.name] = [_mapping(r) for r in rows]
+    # Event feedback names the registration, not the member.
+    tables = Base.metadata.tables
+    if "event_feedback" in tables and "event_registration" in tables:
+        feedback, reg = tables["event_feedback"], tables["event_registration"]
+        rows = (await session.execute(select(feedback).where(feedback.c.registration_id.in_(
+            select(reg.c.id).where(reg.c.member_id == member_id))).order_by(feedback.c.id))).all()
+        if rows:
+            data["other_records"]["event_feedback"] = [_mapping(r) for r in rows]
     return data
 
 
@@ -250,6 +259,10 @@ async def _erase_event_data(session: AsyncSession, member_id: int, now: dt.datet
             reg.c.member_id == member_id, reg.c.status.in_(("confirmed", "waiting")), reg.c.event_id.in_(future),
         ).values(status="cancelled", cancelled_at=now, next_reminder_at=None))
         await session.execute(update(reg).where(reg.c.member_id == member_id).values(answers={}, next_reminder_at=None))
+        if "event_feedback" in tables:
+            feedback = tables["event_feedback"]
+            await session.execute(delete(feedback).where(feedback.c.registration_id.in_(
+                select(reg.c.id).where(reg.c.member_id == member_id))))
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -111,23 +111,27 @@ async def test_a_member_downloads_all_their_data_as_a_json_attachment(db, client
     assert "bob@example.org" not in response.text and "Bob Stayer" not in response.text
 
 
-async def test_the_export_includes_event_registrations(db, client, settings, clock):
-    from events.models import Event, Registration
+async def test_the_export_includes_event_registrations_and_feedback(db, client, settings, clock):
+    from events.models import Event, EventFeedback, Registration
 
     alice = await make_member(db)
     event = Event(uid="e1", title="Peer assist", format="peer_assist", starts_at=clock() + dt.timedelta(days=3),
                   ends_at=clock() + dt.timedelta(days=3, hours=1), capacity=5, taken=1)
     db.add(event)
     await db.flush()
-    db.add(Registration(event_id=event.id, member_id=alice.id, status="confirmed", answers={"Why?": "To learn"},
-                        queued_at=clock(), confirmed_at=clock()))
+    registration = Registration(event_id=event.id, member_id=alice.id, status="confirmed",
+                                answers={"Why?": "To learn"}, queued_at=clock(), confirmed_at=clock())
+    db.add(registration)
+    await db.flush()
+    db.add(EventFeedback(registration_id=registration.id, event_id=event.id, what_worked="The pairs", at=clock()))
     await db.commit()
     await sign_in_as(client, db, settings, alice, clock())
 
     data = (await client.get("/account/export")).json()
 
-    [registration] = data["other_records"]["event_registration"]
-    assert registration["event_id"] == event.id and registration["answers"] == {"Why?": "To learn"}
+    [exported] = data["other_records"]["event_registration"]
+    assert exported["event_id"] == event.id and exported["answers"] == {"Why?": "To learn"}
+    assert [f["what_worked"] for f in data["other_records"]["event_feedback"]] == ["The pairs"]
 
 
 async def test_the_api_export_gives_the_same_data_to_the_signed_in_member_only(db, client, settings, clock):
@@ -293,7 +297,7 @@ async def test_a_deletion_is_audited_without_copying_names(db, client, settings,
 
 
 async def test_deleting_gives_up_future_event_places_and_forgets_answers(db, client, settings, clock):
-    from events.models import Event, EventPreference, Registration
+    from events.models import Event, EventFeedback, EventPreference, Registration
 
     alice = await make_member(db, email="alice@example.org")
     soon = Event(uid="e-soon", title="Troika", format="troika", starts_at=clock() + dt.timedelta(days=3),
@@ -309,6 +313,9 @@ async def test_deleting_gives_up_future_event_places_and_forgets_answers(db, cli
                      queued_at=clock(), confirmed_at=clock(), attended=True),
         EventPreference(member_id=alice.id, announce="weekly"),
     ])
+    await db.flush()
+    past_reg = await db.scalar(select(Registration).where(Registration.event_id == past.id))
+    db.add(EventFeedback(registration_id=past_reg.id, event_id=past.id, what_worked="Mentions my manager", at=clock()))
     await db.commit()
 
     await delete_via_form(client, db, settings, clock, alice, "alice@example.org")
@@ -319,6 +326,7 @@ async def test_deleting_gives_up_future_event_places_and_forgets_answers(db, cli
     assert (regs[past.id].status, regs[past.id].attended, regs[past.id].answers) == ("confirmed", True, {})
     assert (await db.get(Event, soon.id)).taken == 0 and (await db.get(Event, past.id)).taken == 1
     assert await db.get(EventPreference, alice.id) is None
+    assert await db.scalar(select(func.count()).select_from(EventFeedback)) == 0
 
 
 # --- retention -----------------------------------------------------------------------------------------
