@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub import audit, oidc
 from hub.auth import digest
+from hub.db import mark_read_only
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import (
     Base,
@@ -299,22 +300,32 @@ async def set_retention_days(session: AsyncSession, actor: Member, raw: object, 
     return days
 
 
+def _expired(cutoff: dt.datetime):  # noqa: ANN202
+    return or_(
+        and_(Suggestion.status.in_(CLOSED_SUGGESTION_STATUSES),
+             func.coalesce(Suggestion.decided_at, Suggestion.created_at) < cutoff),
+        and_(Suggestion.status == "pending", Suggestion.created_at < cutoff),
+    )
+
+
 async def purge_old_suggestions(session: AsyncSession, now: dt.datetime) -> int:
     """Delete declined, skipped or superseded suggestions decided more than N days ago, and pending
     ones nobody acted on for N days. Approved suggestions stay (their introductions point at them)."""
     cutoff = now - dt.timedelta(days=await retention_days(session))
-    result = await session.execute(
-        delete(Suggestion).where(or_(
-            and_(Suggestion.status.in_(CLOSED_SUGGESTION_STATUSES),
-                 func.coalesce(Suggestion.decided_at, Suggestion.created_at) < cutoff),
-            and_(Suggestion.status == "pending", Suggestion.created_at < cutoff),
-        )).execution_options(synchronize_session=False)
-    )
+    result = await session.execute(delete(Suggestion).where(_expired(cutoff)).execution_options(synchronize_session=False))
     await session.commit()
     return result.rowcount or 0
 
 
 async def retention_sweep(factory: async_sessionmaker[AsyncSession], clock: Callable[[], dt.datetime]) -> int:
-    """The worker's periodic job: idempotent, safe to run on every replica."""
+    """The worker's periodic job: idempotent, safe to run on every replica. It looks first in a
+    read-only transaction, so that on SQLite an idle sweep never takes the write lock."""
+    now = clock()
     async with factory() as session:
-        return await purge_old_suggestions(session, clock())
+        await mark_read_only(session)
+        cutoff = now - dt.timedelta(days=await retention_days(session))
+        due = await session.scalar(select(Suggestion.id).where(_expired(cutoff)).limit(1))
+        await session.rollback()
+        if due is None:
+            return 0
+        return await purge_old_suggestions(session, now)
