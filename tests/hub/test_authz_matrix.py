@@ -46,10 +46,12 @@ from hub.models import (
     MatchRound,
     Member,
     MemberPreference,
+    Offer,
     Post,
     Suggestion,
     WebSession,
 )
+from hub.tags import get_or_create
 from tests.support import make_member, make_post, session_cookie_for
 
 ANON, OWNER, OTHER, WEAVER, ADMIN = "anon", "owner", "other", "weaver", "admin"
@@ -242,6 +244,8 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                      ids={"event_id": "past_event_id"}, data={"what_worked": "All of it"}),
     # --- privacy, account, audit ------------------------------------------------------------------------------------
     ("GET", "/privacy"): row(same("ok")),
+    ("GET", "/security"): row(same("ok")),
+    ("GET", "/.well-known/security.txt"): row(same("ok")),
     ("GET", "/account"): row(MEMBERS),
     ("GET", "/account/export"): row(MEMBERS),  # only ever the signed-in member's own data
     ("GET", "/api/me/export"): row(MEMBERS),
@@ -351,12 +355,16 @@ async def build_world(db, settings, now: dt.datetime) -> World:  # noqa: ANN001,
     w.offer2_id = (await make_post(db, owner, "offer", title="Another hour of facilitation")).id
     await make_post(db, owner, "ask", title=m["closed_ask"], status="withdrawn")
 
-    helpers = []
-    for n in range(12):
-        h = await make_member(db, name=f"Helper {n}", interests=["Network mapping", "Kumu"], hours_per_month=6)
-        await make_post(db, h, "offer", title="An hour on network mapping with Kumu",
-                        description="I have mapped networks of carers groups.", tags=["Network mapping"])
-        helpers.append(h)
+    # Twelve people who could help with A's ask, made in one transaction (the test's runtime matters).
+    interests = await get_or_create(db, ["Network mapping", "Kumu"])
+    helpers = [Member(email=f"helper{n}.{secrets.token_hex(3)}@example.org", name=f"Helper {n}", organisation=f"Org H{n}",
+                      sector="nhs", nation="england", region="Yorkshire", hours_per_month=6, interests=list(interests),
+                      search_text=f"Helper {n} Network mapping Kumu") for n in range(12)]
+    db.add_all(helpers)
+    await db.flush()
+    for h in helpers:
+        db.add(Offer(member_id=h.id, title="An hour on network mapping with Kumu", tags=[t for t in interests if t.label == "Network mapping"],
+                     description="I have mapped networks of carers groups."))
     for person in [owner, other, *helpers]:
         db.add(MemberPreference(member_id=person.id, intro_consent="direct"))
     await db.commit()
