@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, delete, get, post
@@ -403,28 +403,29 @@ class RegistrationIn:
 @dataclass
 class EventIn:
     """The event form's fields as JSON, each checked as the form checks it (a 422 names the field). Times are
-    local to `timezone`: date 2026-12-01, start_time and end_time 14:00, closes_at 2026-11-30T18:00. agenda,
-    questions, reminders and tags are one string (a line or a comma per item) or a list."""
+    local to `timezone`: date 2026-12-01, start_time and end_time 14:00, closes_at 2026-11-30T18:00. agenda is
+    lines like "Round of updates 10" (one string, or a list of lines or of [what, minutes] pairs); questions
+    one a line; reminders like "24h, 1h" or a list of minutes; tags comma-separated or a list."""
 
-    title: Any = None
-    format: Any = None
-    description: Any = None
-    agenda: Any = None
-    date: Any = None
-    start_time: Any = None
-    end_time: Any = None
-    timezone: Any = None
-    mode: Any = None
-    online_link: Any = None
-    venue: Any = None
-    access_info: Any = None
-    capacity: Any = None
-    closes_at: Any = None
-    questions: Any = None
-    reminders: Any = None
-    tags: Any = None
-    repeat: Any = None
-    occurrences: Any = None
+    title: Optional[str] = None
+    format: Optional[str] = None
+    description: Optional[str] = None
+    agenda: Union[str, list[Union[str, list[Union[str, int]]]], None] = None
+    date: Optional[str] = None
+    start_time: Optional[str] = None
+    end_time: Optional[str] = None
+    timezone: Optional[str] = None
+    mode: Optional[str] = None
+    online_link: Optional[str] = None
+    venue: Optional[str] = None
+    access_info: Optional[str] = None
+    capacity: Union[int, str, None] = None
+    closes_at: Optional[str] = None
+    questions: Optional[str] = None
+    reminders: Union[str, list[Union[int, str]], None] = None
+    tags: Union[str, list[str], None] = None
+    repeat: Optional[str] = None
+    occurrences: Union[int, str, None] = None
 
 
 def event_out(event: Event, reg: Registration | None) -> EventOut:
