@@ -407,6 +407,17 @@ def test_no_payload_runs_or_leaves_markup_on_any_page(browser, xss_hub):
                 response = admin.page.request.get("/network/map.json")
                 if not response.headers["content-type"].startswith("application/json"):
                     problems.append(f"/network/map.json is served as {response.headers['content-type']}")
+                # JSON and downloads carry member text too: never served as something a browser renders.
+                for path in ("/network/map.json", "/api/members", f"/api/members/{seeded.member_ids[0]}", "/api/events"):
+                    answer = admin.page.request.get(path)
+                    if not (answer.ok and answer.headers["content-type"].startswith("application/json")
+                            and answer.headers.get("x-content-type-options") == "nosniff"):
+                        problems.append(f"{path}: {answer.status} {answer.headers.get('content-type')} "
+                                        f"nosniff={answer.headers.get('x-content-type-options')}")
+                for name in ("kumu.json", "kumu-elements.csv", "network.gexf", "network.graphml", "hours.csv"):
+                    answer = admin.page.request.get(f"/network/export/{name}")
+                    if not answer.headers.get("content-disposition", "").startswith("attachment"):
+                        problems.append(f"/network/export/{name} is not a download: {answer.headers}")
                 labels = {node["label"] for node in json.loads(response.text())["nodes"]}
                 if not labels & set(seeded.names.values()):
                     problems.append(f"/network/map.json carries none of the payload names as labels: {labels}")
