@@ -353,6 +353,8 @@ async def build_world(db, settings, now: dt.datetime) -> World:  # noqa: ANN001,
     w.ask_id = ask.id
     w.offer_id = (await make_post(db, owner, "offer", title="An hour of facilitation")).id
     w.offer2_id = (await make_post(db, owner, "offer", title="Another hour of facilitation")).id
+    w.other_ask_id = (await make_post(db, other, "ask", title="Help with network mapping too",
+                                      tags=["Network mapping"])).id
     await make_post(db, owner, "ask", title=m["closed_ask"], status="withdrawn")
 
     # Twelve people who could help with A's ask, made in one transaction (the test's runtime matters).
@@ -571,6 +573,11 @@ async def test_every_route_answers_each_persona_as_the_matrix_says(client, db, s
     before = await snapshot(db, w)
 
     await run(visitors, (ANON, OTHER), problems, w)
+    # B's own ids in the URL, A's (weaver-only) id in the last segment: still nothing of A's.
+    probe = row(OWN, ids={"ask_id": "other_ask_id", "member_id": "owner_id"})
+    path, response = await visitors.request(OTHER, "POST", "/asks/{ask_id:int}/helpers/{member_id:int}", probe)
+    if response.status_code != 404:
+        problems.append(f"POST {path} as B (B's ask, A's id): wanted 404, got {response.status_code}")
     after = await snapshot(db, w)
     for key in before:
         if before[key] != after[key]:
