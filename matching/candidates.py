@@ -14,12 +14,29 @@
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 
 EXACT_LIMIT = 4e8     # n_rows * n_cols up to which the exact product is used (dense blocks)
 BLOCK_ELEMS = 4_000_000  # entries of one dense score block (16 MB as float32)
 PRUNED_WORK = 1.2e8   # multiply-adds allowed per direction of the pruned product
+WORKERS = min(2, os.cpu_count() or 1)  # threads for blocks of products (scipy and numpy
+#                                        release the GIL in the work itself)
+PARALLEL_MIN_BLOCKS = 4  # fewer blocks than this run in the calling thread
+
+
+def _map_blocks(fn, blocks):
+    """[fn(b) for b in blocks], in order, over WORKERS threads when there are enough blocks.
+    The result never depends on the number of threads: each block is computed on its own and
+    the results are concatenated in block order."""
+    blocks = list(blocks)
+    if WORKERS <= 1 or len(blocks) < PARALLEL_MIN_BLOCKS:
+        return [fn(b) for b in blocks]
+    with ThreadPoolExecutor(max_workers=WORKERS) as ex:
+        return list(ex.map(fn, blocks))
 
 
 def unique_sorted(x: np.ndarray) -> np.ndarray:
@@ -126,15 +143,15 @@ def topk_dense(Q: sp.csr_matrix, D: sp.csr_matrix, k: int):
     if nq == 0 or nd == 0 or k <= 0:
         return _empty()
     step = max(1, int(BLOCK_ELEMS // max(1, nd)))
-    out_r, out_c, out_v = [], [], []
-    for start in range(0, nq, step):
+
+    def block(start):
         B = (Q[start:start + step] @ DT).toarray()
         r, c, v = _block_topk(B, k)
-        del B
-        out_r.append(r + start)
-        out_c.append(c)
-        out_v.append(v)
-    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v)
+        return r + start, c, v
+
+    outs = _map_blocks(block, range(0, nq, step))
+    return (np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs]),
+            np.concatenate([o[2] for o in outs]))
 
 
 def topk(Q: sp.csr_matrix, D: sp.csr_matrix, k: int, chunk_nnz: int = 4_000_000):
@@ -149,21 +166,25 @@ def topk(Q: sp.csr_matrix, D: sp.csr_matrix, k: int, chunk_nnz: int = 4_000_000)
     # estimate the product's nnz per query row to size chunks
     df = np.diff(sp.csc_matrix(D).indptr) if D.shape[1] else np.zeros(0)
     per_row = np.asarray(Q.astype(bool).astype(np.float64) @ df.astype(np.float64)).ravel() + 1
-    out_r, out_c, out_v = [], [], []
+    bounds = []
     start = 0
     cum = np.cumsum(per_row)
     while start < n:
         base = cum[start - 1] if start else 0.0
         stop = int(np.searchsorted(cum, base + chunk_nnz, side="right"))
         stop = min(n, max(stop, start + 1))
+        bounds.append((start, stop))
+        start = stop
+
+    def block(b):
+        start, stop = b
         C = (Q[start:stop] @ DT).tocsr()
         r, c, v = _sparse_rows_topk(C, k)
-        del C
-        out_r.append(r + start)
-        out_c.append(c)
-        out_v.append(v)
-        start = stop
-    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v)
+        return r + start, c, v
+
+    outs = _map_blocks(block, bounds)
+    return (np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs]),
+            np.concatenate([o[2] for o in outs]))
 
 
 def prune_rows(M: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -189,9 +210,12 @@ def exact_scores(Q: sp.csr_matrix, D: sp.csr_matrix, rows: np.ndarray, cols: np.
     Q = sp.csr_matrix(Q, dtype=np.float32)
     D = sp.csr_matrix(D, dtype=np.float32)
     out = np.empty(rows.size, dtype=np.float32)
-    for s in range(0, rows.size, chunk):
+
+    def block(s):
         r, c = rows[s:s + chunk], cols[s:s + chunk]
         out[s:s + chunk] = np.asarray(Q[r].multiply(D[c]).sum(axis=1)).ravel()
+
+    _map_blocks(block, range(0, rows.size, chunk))
     return out
 
 
