@@ -14,8 +14,8 @@ network weaver and an admin, one of:
 Every unsafe request carries a valid CSRF token and plausible data, so what is tested is who may
 do it, not CSRF. The ids in the URLs belong to A, so B's requests are IDOR probes: none of A's
 private markers (email, weaver-only bio, closed ask, registration answers, weavers' note,
-timebank note) may appear in anything B or an anonymous visitor gets back, and after all of B's
-requests A's rows are exactly as they were.
+timebank note, the joining link of an event only A has a place at) may appear in anything B or
+an anonymous visitor gets back, and after all of B's requests A's rows are exactly as they were.
 
 To add a route: add one line to MATRIX. Ids come from DEFAULT_IDS (A's objects) unless the row's
 `ids` names another object of the world (a string attribute, or a function of world and persona).
@@ -301,6 +301,7 @@ class World:
             "answers": f"ANSWER-OF-A-{tag}",
             "note": f"WEAVERS-NOTE-ON-A-{tag}",
             "exchange": f"TIMEBANK-NOTE-OF-A-{tag}",
+            "link": f"https://meet.example.org/only-for-people-with-a-place-{tag}",
         }
         self.suggestions: dict[tuple[str, str], int] = {}
         self.members: dict[str, Member] = {}
@@ -421,6 +422,10 @@ async def build_world(db, settings, now: dt.datetime) -> World:  # noqa: ANN001,
         await event_service.register(db, settings, h.id, main.id, {}, now)
     w.other_registration_id = (await event_service.register(db, settings, other.id, main.id, {}, now)).id
     w.open_event_id = (await event("Open peer assist")).id
+    # Its joining link is for people with a place: only A has one.
+    (linked,) = await event_service.create_events(
+        db, settings, owner, parse_event({**w.event_values("Peer assist with a private link"), "online_link": m["link"]}, now), now)
+    await event_service.register(db, settings, owner.id, linked.id, {}, now)
     w.api_event_id = (await event("Peer assist for the API")).id
     w.cancel_event_id = (await event("Peer assist to cancel")).id
     publish = await event("Peer assist with groups")
