@@ -12,6 +12,7 @@ real app called in-process as its admin with a session cookie and X-CSRF-Token. 
 it generates --examples schema-valid requests (positive mode) and as many schema-invalid ones
 (negative mode: wrong types, missing fields, out-of-range values), and runs every schemathesis check
 except "a schema-valid request must succeed" (the services' rules answer those with a declared 422).
+(schemathesis's deterministic coverage cases, boundaries and wrong types, run in the test suite.)
 Failures do not stop the run; it prints, per operation, the cases sent and the failures seen, then
 each distinct failure once with a curl command that reproduces it. Exits 1 if anything failed.
 """

@@ -99,6 +99,10 @@ def test_no_api_operation_fails_or_answers_outside_its_schema(case, fuzz_target)
     )
 
 
+async def test_the_fuzzed_document_is_the_one_the_app_serves(client):
+    assert (await client.get("/api/schema/openapi.json")).json() == openapi_document()
+
+
 async def test_a_method_the_api_does_not_have_is_refused_with_the_methods_it_does(client):
     response = await client.request("TRACE", "/api/me")
     assert response.status_code == 405
