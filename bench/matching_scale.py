@@ -7,7 +7,8 @@ full asks x members score matrix) at 5,000 and 10,000 members.
     python bench/matching_scale.py --dense-sizes 5000    # which sizes get the dense baseline
 
 Every measurement runs in a fresh child process, so peak memory (VmHWM, reset just before the
-measured step; ru_maxrss where that is unavailable) belongs to that step alone. The synthetic
+measured step; ru_maxrss where that is unavailable) belongs to that step alone; matching's
+worker threads (candidate products over 2 cores) live in that process, so the peak covers them. The synthetic
 community: each member has 1-3 asks or 1-3 offers (about 45 % askers), an
 organisation, sector and nation (helpers also list 1-3 interests); texts combine phrases people use for the field's topics with
 everyday filler words. Helpers have capacity 1 and each asker as many as they have asks, so the

@@ -205,7 +205,7 @@ def prune_postings(M: sp.csr_matrix, keep: int) -> sp.csr_matrix:
 
 
 def exact_scores(Q: sp.csr_matrix, D: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray,
-                 chunk: int = 500_000) -> np.ndarray:
+                 chunk: int = 250_000) -> np.ndarray:
     """Dot products Q[rows[i]] . D[cols[i]] for a list of pairs, without forming Q @ D.T."""
     Q = sp.csr_matrix(Q, dtype=np.float32)
     D = sp.csr_matrix(D, dtype=np.float32)

@@ -114,21 +114,29 @@ def score_candidates(ix: Index, k: int, mode: str = "auto") -> Scored:
     ok = (mems != ix.ask_member[asks]) & (caps[mems] > 0)
     asks, mems = asks[ok], mems[ok]
     # every item of each candidate member, scored exactly
+    # (lean: these arrays are a few times longer than the pair list, so int32 indices and
+    # float32 similarities, and temporaries dropped as soon as they are used)
+    del r, c, key
     counts = ix.item_start[mems + 1] - ix.item_start[mems]
-    pair_of = np.repeat(np.arange(asks.size), counts)
-    within = np.arange(pair_of.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    items = ix.item_start[mems][pair_of] + within
-    sims = exact_scores(ix.A, ix.I, asks[pair_of], items).astype(np.float64)
+    idx_t = np.int32 if max(asks.size, ix.I.shape[0]) < 2 ** 31 - 1 else np.int64
+    pair_of = np.repeat(np.arange(asks.size, dtype=idx_t), counts)
+    items = np.arange(pair_of.size, dtype=np.int64)
+    items += np.repeat(ix.item_start[mems] - (np.cumsum(counts) - counts), counts)
+    items = items.astype(idx_t)
+    del counts
+    sims = exact_scores(ix.A, ix.I, asks[pair_of], items)  # float32; compared as float64 below
     is_interest = ix.interest_item[mems][pair_of] == items
     offer_sim = np.zeros(asks.size)
     best_offer = np.full(asks.size, -1, dtype=np.int64)
     interest_sim = np.zeros(asks.size)
     interest_sim[pair_of[is_interest]] = sims[is_interest]
     off = ~is_interest
+    del is_interest
     if off.any():
         # po is sorted and items ascend within a pair: the best offer per pair is the group
         # maximum, ties to the earlier offer (linear segment reductions, no sort)
         po, it, sv = pair_of[off], items[off], sims[off]
+        del pair_of, items, sims, off
         starts = np.flatnonzero(np.r_[True, po[1:] != po[:-1]])
         gmax = np.maximum.reduceat(sv, starts)
         gid = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, po.size]))
@@ -136,6 +144,7 @@ def score_candidates(ix: Index, k: int, mode: str = "auto") -> Scored:
         first = at_max[np.r_[True, gid[at_max[1:]] != gid[at_max[:-1]]]]
         offer_sim[po[first]] = sv[first]
         best_offer[po[first]] = it[first]
+        del po, it, sv, gid, at_max, first
     act = np.array([activity(m.hours_given, m.hours_received) for m in ix.members])
     rel = text_relevance(offer_sim, interest_sim) * act[mems]
     best = np.where((best_offer >= 0) & (offer_sim >= 0.7 * interest_sim), best_offer,
