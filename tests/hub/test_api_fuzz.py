@@ -140,3 +140,23 @@ async def test_odd_values_in_a_new_event_get_a_4xx_that_names_the_field(client, 
     body = response.json()
     named = body["errors"] if status == 422 else [e["key"] for e in body["extra"]]
     assert field in named
+
+
+@pytest.mark.parametrize("who", ["stranger", "newcomer awaiting approval", "member"])
+async def test_every_operation_answers_everyone_as_it_declares(client, db, settings, clock, who):
+    """The fuzz runs as a signed-in admin; a stranger (no session, no CSRF token), a newcomer whose membership
+    is pending and an ordinary member must get declared answers too (401, 403, 404, 422 ...)."""
+    headers = {}
+    if who != "stranger":
+        person = await make_member(db, status="pending" if who.startswith("newcomer") else "active")
+        headers["x-csrf-token"] = await sign_in_as(client, db, settings, person, clock())
+    doc = openapi_document()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            url = path.replace("{", "").replace("}", "")
+            url = "/".join("1" if part.endswith("_id") else part for part in url.split("/"))
+            body = {} if "requestBody" in op else None
+            response = await client.request(method.upper(), url, json=body, headers=headers)
+            assert response.status_code < 500, (method, path, response.text)
+            assert str(response.status_code) in op["responses"], (method, path, response.status_code, response.text)
+            assert response.headers["content-type"].startswith("application/json"), (method, path)
