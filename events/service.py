@@ -353,10 +353,8 @@ async def register(
     return reg
 
 
-async def withdraw(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime) -> Registration:
+async def _give_up(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime) -> None:
     """Cancel a place (it goes at once to the next person waiting) or leave the waiting list."""
-    if reg.status == "cancelled":
-        return reg
     was_confirmed = reg.status == "confirmed"
     reg.status, reg.cancelled_at, reg.next_reminder_at = "cancelled", now, None
     await session.flush()
@@ -366,9 +364,30 @@ async def withdraw(session: AsyncSession, settings: Settings, reg: Registration,
             await _confirm(session, settings, successor, now, "promoted")  # the place changes hands
         else:
             await _release_place(session, reg.event_id)
+
+
+async def withdraw(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime) -> Registration:
+    if reg.status == "cancelled":
+        return reg
+    await _give_up(session, settings, reg, now)
     await notify.cancelled(session, settings, reg, now, "withdrew")
     await session.commit()
     return reg
+
+
+async def give_up_places_of_deleted_account(
+    session: AsyncSession, settings: Settings, member_id: int, now: dt.datetime
+) -> None:
+    """Account deletion (hub.privacy, wired in by hub.app): the member's future places pass to the
+    people waiting, in the caller's transaction, and nobody writes to the address being erased."""
+    regs = (await session.scalars(
+        select(Registration).join(Event, Event.id == Registration.event_id)
+        .where(Registration.member_id == member_id, Registration.status.in_(("confirmed", "waiting")),
+               Event.starts_at > now)
+        .options(selectinload(Registration.event)).order_by(Registration.id)
+    )).all()
+    for reg in regs:
+        await _give_up(session, settings, reg, now)
 
 
 async def withdraw_member(

@@ -117,6 +117,16 @@ def background_sweeps(
     return (matching_rounds, follow_ups, suggestion_retention, *event_sweeps(factory, settings, clock))
 
 
+def account_deletion_hooks(settings: Settings) -> tuple:
+    """What hub.privacy must let other packages do before it erases an account."""
+    from events.service import give_up_places_of_deleted_account
+
+    async def events_places(session, member_id: int, now: dt.datetime) -> None:  # noqa: ANN001
+        await give_up_places_of_deleted_account(session, settings, member_id, now)
+
+    return (events_places,)
+
+
 def create_app(
     settings: Settings | None = None, clock: Callable[[], dt.datetime] = hubdb.utcnow, start_worker: bool | None = None
 ) -> Litestar:
@@ -181,4 +191,5 @@ def create_app(
     app.state.session_factory = factory
     app.state.engine = engine
     app.state.clock = clock
+    app.state.account_deletion_hooks = account_deletion_hooks(settings)
     return app

@@ -32,7 +32,7 @@ hub.app may import events (DESIGN.md, import rules).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -181,8 +181,13 @@ def confirmation_matches(member: Member, typed: str) -> bool:
     return (typed or "").strip().lower() == member.email.lower()
 
 
+#: What other parts of the hub must do, in the same transaction, before a member's data is erased
+#: (hub.app wires in events: future places pass to the people waiting).
+DeletionHook = Callable[[AsyncSession, int, dt.datetime], Awaitable[None]]
+
+
 async def delete_account(
-    session: AsyncSession, member_id: int, typed_email: str, now: dt.datetime,
+    session: AsyncSession, member_id: int, typed_email: str, now: dt.datetime, hooks: Sequence[DeletionHook] = (),
 ) -> None:
     """Erase a member's personal data and leave a tombstone (see the module docstring); one transaction."""
     member = await session.get(Member, member_id, populate_existing=True)
@@ -230,6 +235,8 @@ async def delete_account(
     ):
         await session.execute(statement.execution_options(synchronize_session=False))
     await oidc.forget_member(session, member_id)  # sign-in links to organisations' accounts
+    for hook in hooks:
+        await hook(session, member_id, now)
     await _erase_event_data(session, member_id, now)
     await session.execute(
         update(Member).where(Member.id == member_id).values(

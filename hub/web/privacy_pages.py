@@ -59,7 +59,7 @@ class PrivacyPages(Controller):
         me = require(viewer, allow_pending=True)
         typed = str((await request.form()).get("confirm_email", ""))[:300]
         try:
-            await privacy.delete_account(db, me.id, typed, now)
+            await privacy.delete_account(db, me.id, typed, now, request.app.state.account_deletion_hooks)
         except InvalidInput as exc:
             await db.rollback()
             return page(request, "hub/account.html", me, status_code=400, errors=exc.errors, values={"confirm_email": typed})
