@@ -134,6 +134,13 @@ class Event(Base):
     def is_online(self) -> bool:
         return self.mode == "online"
 
+    @property
+    def web_link(self) -> str:
+        """The online link, only when it is a web address: the form refuses anything else, and this
+        keeps a link that reached the database another way out of every page's and mail's href."""
+        link = self.online_link or ""
+        return link if link.lower().startswith(("https://", "http://")) else ""
+
 
 class Registration(Base):
     __tablename__ = "event_registration"

@@ -62,7 +62,7 @@ def _context(reg: Registration, settings: Settings, confirmed: bool) -> dict:
         "when": calendar.when(event, reader_tz(reg)),
         "where": calendar.where(event, confirmed),
         "online": event.is_online,
-        "link": event.online_link if confirmed and event.is_online else "",
+        "link": event.web_link if confirmed and event.is_online else "",
         "venue": event.venue,
         "access_info": event.access_info,
         "url": calendar.event_url(event, settings),

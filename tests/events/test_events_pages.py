@@ -208,3 +208,20 @@ async def test_after_the_event_attendance_feedback_and_resources(client, db, set
     await db.commit()
     db.expunge_all()
     assert (await db.get(Registration, reg.id)).attended is True
+
+
+async def test_an_online_link_that_is_not_a_web_address_is_never_made_a_link(client, db, settings, clock):
+    """The form refuses such links; this is for one that reached the database another way."""
+    from events import service
+    from tests.support import sign_in_as
+
+    event = await make_event(db, settings, clock())
+    event.online_link = "javascript:alert(1)"
+    await db.commit()
+    member = await make_member(db)
+    await service.register(db, settings, member.id, event.id, {}, clock())
+    await sign_in_as(client, db, settings, member, clock())
+    page = (await client.get(f"/events/{event.id}")).text
+    assert "javascript:" not in page
+    invite = [m for m in await mails(db) if m.to_addr == member.email][-1]
+    assert "javascript:" not in invite.text_body and "javascript:" not in invite.html_body
