@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, column, exists, func, literal_column, or_, select, table, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from hub.members import MEMBER_LOADS
 from hub.models import Member, MemberWeavingRole, Post, Tag, member_interest, post_tag
 from hub.search_index import FTS_TABLE, TS_CONFIG, fts5_query, tsquery_text
 from hub.tags import slugify
@@ -111,7 +111,26 @@ def _words(stmt: Select, query: DirectoryQuery, dialect: str) -> tuple[Select, o
     return stmt, _fts.c.rank, _fts_rowid_value
 
 
-async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery) -> DirectoryPage:
+def _member_loads(viewer: Member, detail: str) -> tuple:
+    """What the page of members is loaded with: only what the caller shows, since loading the 20
+    members is most of a search's time outside SQL. Posts that nobody is shown are not loaded at
+    all (a member's closed posts are shown only to that member, hub.web.api.member_out), so the
+    collections hold a subset; these objects only feed the one response.
+    - "full": everything hub.web.api.member_out reads (interests, roles, links, posts and their tags);
+    - "card": what templates/hub/members/_card.html reads (interests and open posts, no post tags)."""
+    if detail == "card":
+        return selectinload(Member.interests), selectinload(Member.posts.and_(Post.status == "open"))
+    shown_posts = Member.posts.and_(or_(Post.status == "open", Post.member_id == viewer.id))
+    return (
+        selectinload(Member.interests),
+        selectinload(Member.weaving_roles),
+        selectinload(Member.links),
+        selectinload(shown_posts).selectinload(Post.tags),
+    )
+
+
+async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery, detail: str = "full") -> DirectoryPage:
+    """`detail`: what the page's members are loaded with, "full" or "card" (_member_loads)."""
     dialect = session.bind.dialect.name
     base, relevance, member_id = _words(select(Member.id).where(_visible_to(viewer)), query, dialect)
     base = _filters(base, query, member_id)
@@ -139,14 +158,12 @@ async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery) -
         total = 0
     else:  # past the last page: the window had no row to report the total on
         total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    if not ids:
+        return DirectoryPage(query=query, members=[], total=total)
     by_id = {
         m.id: m
         for m in (
-            await session.scalars(
-                select(Member)
-                .where(Member.id.in_(ids))
-                .options(*MEMBER_LOADS)
-            )
+            await session.scalars(select(Member).where(Member.id.in_(ids)).options(*_member_loads(viewer, detail)))
         ).all()
     }
     return DirectoryPage(query=query, members=[by_id[i] for i in ids], total=total)

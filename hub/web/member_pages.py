@@ -100,7 +100,7 @@ class MemberPages(Controller):
             q=q[:200], tag=tag[:80], nation=nation[:40], sector=sector[:40], role=role[:40], has=has[:10],
             page=page_number,
         )
-        result = await directory.search(db, me, query)
+        result = await directory.search(db, me, query, detail="card")
         return page(
             request, "hub/members/directory.html", viewer, result=result, today=now.date(),
             tag_suggestions=await tags.popular(db),

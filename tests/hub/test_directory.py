@@ -81,6 +81,26 @@ async def test_the_directory_page_and_api_show_the_same_people(client, db, setti
     assert api.json()["items"][0]["email"] is None  # members do not see each other's email
 
 
+
+async def test_directory_results_show_others_only_open_posts_and_a_member_all_their_own(
+    client, db, settings, clock, community
+):
+    viewer, ana = community["viewer"], community["ana"]
+    await make_post(db, ana, "ask", title="Old withdrawn ask", status="withdrawn", tags=["Kumu"])
+    await make_post(db, viewer, "offer", title="My fulfilled offer", status="fulfilled", tags=["Quality"])
+    await make_post(db, viewer, "ask", title="My open ask", tags=["Quality"])
+    await sign_in_as(client, db, settings, viewer, clock())
+    items = {m["name"]: m for m in (await client.get("/api/members")).json()["items"]}
+    assert [p["title"] for p in items["Ana"]["offers"] + items["Ana"]["asks"]] == ["Kumu mapping clinics"]
+    assert items["Ana"]["offers"][0]["tags"] == ["Kumu"]
+    assert [(p["title"], p["status"], p["tags"]) for p in items["Viewer"]["offers"] + items["Viewer"]["asks"]] == [
+        ("My fulfilled offer", "fulfilled", ["Quality"]), ("My open ask", "open", ["Quality"]),
+    ]
+    assert items["Ana"]["weaving_roles"] == ["connector"] and items["Ana"]["interests"] == ["Network mapping"]
+    page = (await client.get("/members")).text
+    assert "Kumu mapping clinics" in page and "My open ask" in page
+    assert "Old withdrawn ask" not in page and "My fulfilled offer" not in page
+
 # Popular tags: the suggestions on the directory page and on the profile and post forms.
 
 async def popular_labels(db, now=None) -> list[str]:  # noqa: ANN001
