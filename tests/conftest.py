@@ -145,6 +145,14 @@ async def db(settings):
 
 
 @pytest.fixture
+async def factory(settings):
+    """A second engine, as a worker or another web process would have."""
+    engine = create_engine(settings.database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
 def app(settings, clock):
     return create_app(settings, clock=clock)
 

@@ -181,3 +181,10 @@ async def fuzz_seed_community(session: AsyncSession, settings, now: dt.datetime)
     secret = await session_cookie_for(session, admin, now)
     return {"cookies": {settings.session_cookie: secret}, "csrf": auth.csrf_token(settings, secret),
             "member_id": admin.id}
+
+
+async def fresh(db: AsyncSession) -> AsyncSession:
+    """The test's session with what the app committed since in view: commit, then forget cached rows."""
+    await db.commit()
+    db.expunge_all()
+    return db

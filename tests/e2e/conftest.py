@@ -7,11 +7,13 @@ npm axe-core they are skipped (and fail under HUB_REQUIRE_ALL=1).
 from __future__ import annotations
 
 import asyncio
+from contextlib import contextmanager
 import shutil
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import uvicorn
@@ -89,23 +91,16 @@ def _run_in_own_thread(coroutine) -> None:  # noqa: ANN001
         raise failure[0]
 
 
-@pytest.fixture
-def live_hub(sqlite_template, inbox, tmp_path):
-    """The whole app served over HTTP on a free port, delivering its own mail to `inbox`."""
+def copy_of(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own, as a URL."""
     database = tmp_path / "hub.sqlite3"
     shutil.copy(sqlite_template, database)
-    database_url = f"sqlite+aiosqlite:///{database}"
-    _run_in_own_thread(_seed(database_url))
+    return f"sqlite+aiosqlite:///{database}"
 
-    port = free_port()
-    settings = Settings(
-        database_url=database_url, secret_key="e2e-secret", base_url=f"http://127.0.0.1:{port}",
-        allowed_hosts=("127.0.0.1",), mail_mode="smtp", smtp_port=inbox.port,
-        run_worker_in_web=True, worker_poll_seconds=0.05,
-    )
-    # The real clock: the app's own worker claims mail by wall-clock time (see the report in
-    # test_member_journey.py), and nothing on these pages depends on the date.
-    app = create_app(settings, start_worker=True)
+
+@contextmanager
+def serving(app, port: int) -> Iterator[None]:  # noqa: ANN001
+    """Serve `app` over real HTTP on 127.0.0.1:`port`, in a thread, until the block ends."""
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", access_log=False)
     )
@@ -117,7 +112,25 @@ def live_hub(sqlite_template, inbox, tmp_path):
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     try:
-        yield LiveHub(url=settings.base_url, settings=settings, inbox=inbox)
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_hub(sqlite_template, inbox, tmp_path):
+    """The whole app served over HTTP on a free port, delivering its own mail to `inbox`."""
+    database_url = copy_of(sqlite_template, tmp_path)
+    _run_in_own_thread(_seed(database_url))
+
+    port = free_port()
+    settings = Settings(
+        database_url=database_url, secret_key="e2e-secret", base_url=f"http://127.0.0.1:{port}",
+        allowed_hosts=("127.0.0.1",), mail_mode="smtp", smtp_port=inbox.port,
+        run_worker_in_web=True, worker_poll_seconds=0.05,
+    )
+    # The real clock: the app's own worker claims mail by wall-clock time (see the report in
+    # test_member_journey.py), and nothing on these pages depends on the date.
+    with serving(create_app(settings, start_worker=True), port):
+        yield LiveHub(url=settings.base_url, settings=settings, inbox=inbox)

@@ -4,18 +4,14 @@ own login page; axe-core checks the hub's sign-in page with the new button on it
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 
 import pytest
-import uvicorn
 
 from hub import oidc
 from hub.app import create_app
 from hub.db import create_engine, session_factory
 from hub.settings import Settings
-from tests.e2e.conftest import AXE, _run_in_own_thread
+from tests.e2e.conftest import AXE, _run_in_own_thread, copy_of, serving
 from tests.e2e.test_member_journey import check_accessibility
 from tests.hub.conftest_oidc import CLIENT_ID, CLIENT_SECRET, start_provider
 from tests.support import free_port, make_member
@@ -34,9 +30,7 @@ async def _seed(database_url: str) -> None:
 
 @pytest.fixture
 def hub_with_provider(sqlite_template, inbox, tmp_path):
-    database = tmp_path / "hub.sqlite3"
-    shutil.copy(sqlite_template, database)
-    database_url = f"sqlite+aiosqlite:///{database}"
+    database_url = copy_of(sqlite_template, tmp_path)
     _run_in_own_thread(_seed(database_url))
 
     port = free_port()
@@ -48,22 +42,10 @@ def hub_with_provider(sqlite_template, inbox, tmp_path):
         mail_mode="smtp", smtp_port=inbox.port, run_worker_in_web=False,
         oidc_issuer=provider.issuer, oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="e2e-oidc-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # a real server starting in another thread, not app time
-        if not thread.is_alive() or time.monotonic() > deadline:
-            provider.stop()
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
     try:
-        yield base_url, provider
+        with serving(create_app(settings), port):
+            yield base_url, provider
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         provider.stop()
 
 

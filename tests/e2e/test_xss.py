@@ -22,14 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
-import threading
-import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pytest
-import uvicorn
 
 from events import groups, service as events
 from events.forms import parse_answers, parse_event, parse_feedback
@@ -41,7 +37,7 @@ from hub.forms import parse_post, parse_profile
 from hub.models import Member, MemberLink, MemberPreference, Suggestion
 from hub.settings import Settings
 from hub.tags import slugify
-from tests.e2e.conftest import _run_in_own_thread
+from tests.e2e.conftest import _run_in_own_thread, copy_of, serving
 from tests.xss_payloads import PAYLOADS, Spreader
 from tests.support import free_port, make_member, session_cookie_for
 
@@ -303,9 +299,7 @@ async def _seed(database_url: str, settings: Settings) -> Seeded:
 
 @pytest.fixture
 def xss_hub(sqlite_template, tmp_path):
-    database = tmp_path / "hub.sqlite3"
-    shutil.copy(sqlite_template, database)
-    database_url = f"sqlite+aiosqlite:///{database}"
+    database_url = copy_of(sqlite_template, tmp_path)
     port = free_port()
     settings = Settings(
         database_url=database_url, secret_key="e2e-secret", base_url=f"http://127.0.0.1:{port}",
@@ -318,22 +312,8 @@ def xss_hub(sqlite_template, tmp_path):
         seeded.append(await _seed(database_url, settings))
 
     _run_in_own_thread(seed())
-    app = create_app(settings, start_worker=False)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # a real server starting in another thread, not app time
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
+    with serving(create_app(settings, start_worker=False), port):
         yield settings, seeded[0]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 class Persona:

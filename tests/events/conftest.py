@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from itertools import count
 
-import pytest
 from sqlalchemy import select
 
 from events import service
 from events.forms import parse_event
 from events.models import Event, Registration
-from hub.db import create_engine, session_factory
 from hub.models import OutboxMessage
 from tests.support import make_member
 
@@ -73,11 +71,3 @@ async def reload_event(db, event_id: int) -> Event:  # noqa: ANN001
     await db.commit()
     db.expunge_all()
     return await db.get(Event, event_id)
-
-
-@pytest.fixture
-async def factory(settings):
-    """A second engine, as a worker or another web process would have."""
-    engine = create_engine(settings.database_url)
-    yield session_factory(engine)
-    await engine.dispose()

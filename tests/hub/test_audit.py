@@ -10,16 +10,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from hub import audit, weaving
-from hub.db import create_engine, session_factory
 from hub.models import AuditEntry, Suggestion
 from tests.support import make_member, reload_member, sign_in_as
-
-
-@pytest.fixture
-async def factory(settings):
-    engine = create_engine(settings.database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def entries(db) -> list[AuditEntry]:  # noqa: ANN001

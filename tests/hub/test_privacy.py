@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from hub import auth, privacy, timebank
 from hub.errors import InvalidInput
 from hub.app import background_sweeps
-from hub.db import create_engine, session_factory
 from hub.models import (
     AuditEntry,
     Exchange,
@@ -29,20 +28,7 @@ from hub.models import (
     Suggestion,
     WebSession,
 )
-from tests.support import make_member, make_post, reload_member, sign_in_as
-
-
-@pytest.fixture
-async def factory(settings):
-    engine = create_engine(settings.database_url)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-async def fresh(db):  # noqa: ANN001, ANN201
-    await db.commit()
-    db.expunge_all()
-    return db
+from tests.support import fresh, make_member, make_post, reload_member, sign_in_as
 
 
 async def history(db, now: dt.datetime):  # noqa: ANN001, ANN201

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 from hub import mail, timebank, weaving
-from hub.db import create_engine, session_factory
 from hub.models import (
     Connection,
     Exchange,
@@ -25,22 +24,9 @@ from hub.models import (
     Suggestion,
     SuggestionDecision,
 )
-from tests.support import make_member, make_post, sign_in_as, text_of
+from tests.support import fresh, make_member, make_post, sign_in_as, text_of
 
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
-
-
-@pytest.fixture
-async def factory(settings):
-    engine = create_engine(settings.database_url)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-async def fresh(db):  # noqa: ANN001, ANN201
-    await db.commit()
-    db.expunge_all()
-    return db
 
 
 async def prefer(db, member, consent: str) -> None:  # noqa: ANN001

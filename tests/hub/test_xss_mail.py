@@ -27,7 +27,6 @@ from events import reminders, service as events
 from events.forms import parse_event
 from events.models import EventPreference
 from hub import mail, members, weaving
-from hub.db import create_engine, session_factory
 from hub.forms import parse_post, parse_profile
 from hub.models import Member, MemberPreference, Post, Suggestion
 from tests.support import html_of, make_member, text_of
@@ -79,13 +78,6 @@ def shown_text(body: str) -> str:
     parser.feed(body)
     parser.close()
     return "".join(parser.text)
-
-
-@pytest.fixture
-async def factory(settings):
-    engine = create_engine(settings.database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def _profile(s, member: Member, today: dt.date, **fields: str) -> Member:  # noqa: ANN001
