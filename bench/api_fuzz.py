@@ -39,25 +39,16 @@ from litestar.serialization import encode_json  # noqa: E402
 from schemathesis.core.failures import Failure, FailureGroup  # noqa: E402
 from schemathesis.python import asgi as schemathesis_asgi  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from hub.app import create_app  # noqa: E402
 from hub.db import create_engine, session_factory  # noqa: E402
 from hub.migrate import upgrade  # noqa: E402
 from hub.settings import Settings  # noqa: E402
+from tests.conftest import _admin_execute  # noqa: E402
 from tests.support import FixedClock, fuzz_seed_community  # noqa: E402
 
 HOST = "testserver.local"
-
-
-async def _admin_execute(url: str, statement: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _seed(settings: Settings, now) -> dict:  # noqa: ANN001

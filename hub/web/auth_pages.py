@@ -22,6 +22,15 @@ def _with_cookie(response: Redirect, settings: Settings, value: str, max_age: in
     return response
 
 
+def landing_after_sign_in(signed_in) -> Redirect:  # noqa: ANN001 - auth.SignedIn
+    """Waiting members learn they wait; new or nameless members fill in their profile first."""
+    if signed_in.member.status == "pending":
+        return see_other("/welcome", notice="pending")
+    if signed_in.is_new or not signed_in.member.name:
+        return see_other("/profile", notice="signed-in")
+    return see_other("/", notice="signed-in")
+
+
 class AuthPages(Controller):
     include_in_schema = False
 
@@ -66,12 +75,7 @@ class AuthPages(Controller):
             return page(
                 request, "hub/auth/sign_in.html", viewer, status_code=400, errors={}, email="", problem=exc.message
             )
-        if signed_in.member.status == "pending":
-            target = see_other("/welcome", notice="pending")
-        elif signed_in.is_new or not signed_in.member.name:
-            target = see_other("/profile", notice="signed-in")
-        else:
-            target = see_other("/", notice="signed-in")
+        target = landing_after_sign_in(signed_in)
         return _with_cookie(target, settings, signed_in.session_secret, settings.session_days * 86400)
 
     @post("/sign-out")

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hub import oidc
 from hub.errors import DomainError
 from hub.settings import Settings
-from hub.web.common import page, see_other, visitor_of
+from hub.web.auth_pages import landing_after_sign_in
+from hub.web.common import page, visitor_of
 from hub.web.security import read_cookie, session_cookie_header
 
 #: What the provider may say instead of sending a code (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6).
@@ -91,12 +92,7 @@ class OidcPages(Controller):
                     await db.rollback()
         except DomainError as exc:
             return _problem(request, settings, exc)
-        if signed_in.member.status == "pending":
-            target = see_other("/welcome", notice="pending")
-        elif signed_in.is_new or not signed_in.member.name:
-            target = see_other("/profile", notice="signed-in")
-        else:
-            target = see_other("/", notice="signed-in")
+        target = landing_after_sign_in(signed_in)
         target.headers["set-cookie"] = session_cookie_header(
             settings, signed_in.session_secret, settings.session_days * 86400
         )

@@ -17,7 +17,6 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings as hsettings
 from litestar.serialization import encode_json
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -26,6 +25,7 @@ from hub.app import create_app
 from hub.db import create_engine, session_factory
 from hub.migrate import upgrade
 from hub.settings import Settings
+from tests.conftest import _admin_execute
 from tests.support import FixedClock, fuzz_seed_community, make_member, sign_in_as
 
 HOST = "testserver.local"
@@ -44,15 +44,6 @@ def openapi_document() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(openapi_document())
-
-
-async def _admin_execute(url: str, statement: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _seed(settings: Settings, now: dt.datetime) -> dict:
