@@ -45,6 +45,9 @@ def test_an_admin_reads_the_notice_downloads_sets_retention_reads_the_audit_log_
         page.get_by_role("contentinfo").get_by_role("link", name="Privacy").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("How the hub uses your data")
         check_accessibility(page, "the privacy notice")
+        page.get_by_role("contentinfo").get_by_role("link", name="Security").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("How the hub keeps your account and your challenges safe")
+        check_accessibility(page, "the security page")
 
         context.add_cookies([{"name": live_hub.settings.session_cookie, "value": seeded["cookie"], "url": live_hub.url}])
         page.goto("/")
