@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -126,9 +127,13 @@ async def find_or_join(session: AsyncSession, settings: Settings, email: str) ->
     if member is not None:
         return member, False
     member = Member(email=email, status="pending" if settings.join_policy == "approval" else "active")
-    session.add(member)
+    try:
+        async with session.begin_nested():
+            session.add(member)
+            await session.flush()
+    except IntegrityError:  # the same new address joining twice at once (PostgreSQL): the first one made it
+        return await session.scalar(select(Member).where(Member.email == email)), False
     await session.execute(delete(Invite).where(Invite.email == email))
-    await session.flush()
     return member, True
 
 

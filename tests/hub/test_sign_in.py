@@ -190,3 +190,20 @@ async def test_approval_policy_makes_new_members_wait_for_a_weaver(settings, clo
         assert (await client.get("/members")).status_code == 403
     newbie = await db.scalar(select(Member).where(Member.email == "newbie@example.org"))
     assert newbie.status == "pending"
+
+
+async def test_the_same_new_address_joining_twice_at_once_makes_one_member(settings, factory):
+    """Two sign-in links for a new address, used at the same moment: the second waits for the
+    first and finds the member it made, instead of failing on the unique address."""
+    import asyncio
+
+    from hub import auth
+
+    async with factory() as first, factory() as second:
+        made, is_new = await auth.find_or_join(first, settings, "twice@example.org")
+        racing = asyncio.create_task(auth.find_or_join(second, settings, "twice@example.org"))
+        await asyncio.sleep(0.2)  # let the second reach the database and wait there for the first
+        await first.commit()
+        found, found_is_new = await racing
+        await second.commit()
+    assert is_new and not found_is_new and found.id == made.id
