@@ -401,7 +401,11 @@ async def _sign_in(
             ) from exc
         member = await session.scalar(select(Member).where(Member.email == email))
         if member is not None and await session.scalar(
-            select(OidcIdentity.id).where(OidcIdentity.member_id == member.id, OidcIdentity.issuer == identity.issuer)
+            select(OidcIdentity.id).where(
+                OidcIdentity.member_id == member.id, OidcIdentity.issuer == identity.issuer,
+                # The same account, linked by a sign-in that committed a moment ago, is not a different one.
+                OidcIdentity.subject != identity.subject,
+            )
         ):
             # The address now belongs to a different account at the provider than the one linked.
             raise OidcProblem(

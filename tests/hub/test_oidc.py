@@ -522,3 +522,25 @@ def test_an_unsigned_id_token_is_refused(signing_key):
     body = base64.urlsafe_b64encode(json.dumps({"iss": ISSUER, "aud": "hub", "sub": "s1", "nonce": "n1"}).encode())
     with pytest.raises(oidc.OidcProblem):
         check(f"{header}.{body.rstrip(b'=').decode()}.", signing_key)
+
+
+async def test_a_sign_in_that_sees_its_own_link_appear_midway_is_not_taken_for_another_account(settings, clock, db):
+    """The race behind the test above, made deterministic: between looking for the link and looking
+    for the address, another tab's sign-in commits both the member and the link."""
+    from hub.models import OidcIdentity as Link
+
+    identity = oidc.Identity(issuer=settings.oidc_issuer, subject="s-1", email="twin@example.org", email_verified=True)
+    member = await make_member(db, email="twin@example.org")
+    db.add(Link(member_id=member.id, issuer=identity.issuer, subject="s-1", email="twin@example.org",
+                created_at=clock(), last_used_at=clock()))
+    await db.commit()
+    real_scalar = db.scalar
+    calls = {"n": 0}
+
+    async def link_not_yet_visible(statement, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls["n"] += 1
+        return None if calls["n"] == 1 else await real_scalar(statement, *args, **kwargs)
+
+    db.scalar = link_not_yet_visible
+    signed_in = await oidc.sign_in(db, settings, identity, clock())
+    assert signed_in.member.id == member.id
