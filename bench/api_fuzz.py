@@ -7,7 +7,7 @@
 
 The same set-up as tests/hub/test_api_fuzz.py (whose bounded run is part of the test suite): a fresh,
 migrated database (a SQLite file in a temporary directory, or a scratch PostgreSQL database on the
-server of --postgres-url, dropped at the end), seeded by tests.support.fuzz_seed_community, and the
+server of --postgres-url, dropped at the end), seeded by tests.support.seed_fuzz_database, and the
 real app called in-process as its admin with a session cookie and X-CSRF-Token. For each operation
 it generates --examples schema-valid requests (positive mode) and as many schema-invalid ones
 (negative mode: wrong types, missing fields, out-of-range values), and runs every schemathesis check
@@ -42,22 +42,12 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: 
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from hub.app import create_app  # noqa: E402
-from hub.db import create_engine, session_factory  # noqa: E402
 from hub.migrate import upgrade  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 from tests.conftest import _admin_execute  # noqa: E402
-from tests.support import FixedClock, fuzz_seed_community  # noqa: E402
+from tests.support import FixedClock, seed_fuzz_database  # noqa: E402
 
 HOST = "testserver.local"
-
-
-async def _seed(settings: Settings, now) -> dict:  # noqa: ANN001
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            return await fuzz_seed_community(session, settings, now)
-    finally:
-        await engine.dispose()
 
 
 def run(args: argparse.Namespace, database_url: str) -> int:
@@ -65,7 +55,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     settings = Settings(database_url=database_url, secret_key="bench-secret", base_url=f"http://{HOST}",
                         mail_mode="smtp", run_worker_in_web=False, allowed_hosts=(HOST,))
     clock = FixedClock()
-    seeded = asyncio.run(_seed(settings, clock()))
+    seeded = asyncio.run(seed_fuzz_database(settings, clock()))
     app = create_app(settings, clock=clock)
     schema = schemathesis.openapi.from_dict(json.loads(encode_json(app.openapi_schema.to_schema())))
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -153,6 +153,18 @@ async def reload_member(db: AsyncSession, member_id: int) -> Member:
     return await load_member(db, member_id)
 
 
+async def seed_fuzz_database(settings, now: dt.datetime) -> dict:  # noqa: ANN001
+    """fuzz_seed_community on its own engine, for a database the app under test will use."""
+    from hub.db import create_engine, session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return await fuzz_seed_community(session, settings, now)
+    finally:
+        await engine.dispose()
+
+
 async def fuzz_seed_community(session: AsyncSession, settings, now: dt.datetime) -> dict:  # noqa: ANN001
     """A small community for fuzzing the API (tests/hub/test_api_fuzz.py, bench/api_fuzz.py): an admin
     who makes the calls, a weaver, members with offers and asks, a pending newcomer, events and a

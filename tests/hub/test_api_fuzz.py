@@ -22,11 +22,10 @@ from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hub.app import create_app
-from hub.db import create_engine, session_factory
 from hub.migrate import upgrade
 from hub.settings import Settings
 from tests.conftest import _admin_execute
-from tests.support import FixedClock, fuzz_seed_community, make_member, sign_in_as
+from tests.support import FixedClock, make_member, seed_fuzz_database, sign_in_as
 
 HOST = "testserver.local"
 #: Every other check runs (no 5xx; status codes, content types, bodies and headers as declared; schema-invalid
@@ -44,15 +43,6 @@ def openapi_document() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(openapi_document())
-
-
-async def _seed(settings: Settings, now: dt.datetime) -> dict:
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            return await fuzz_seed_community(session, settings, now)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -73,7 +63,7 @@ def fuzz_target(request, tmp_path_factory):
     settings = Settings(database_url=url, secret_key="test-secret", base_url=f"http://{HOST}", mail_mode="smtp",
                         run_worker_in_web=False, allowed_hosts=(HOST,))
     clock = FixedClock()
-    seeded = asyncio.run(_seed(settings, clock()))
+    seeded = asyncio.run(seed_fuzz_database(settings, clock()))
     yield create_app(settings, clock=clock), seeded
     schemathesis_asgi.shutdown_lifespans()  # the app's engine is disposed on the loop it ran on
     if server is not None:
