@@ -1,14 +1,19 @@
 """Find people: words, tags and filters over members and their open offers and asks.
 
-Words go to the database's own full-text index, the member_fts table (hub.search_index):
-PostgreSQL GIN on a stored tsvector ranked with ts_rank, SQLite FTS5 ranked with bm25.
+Words and tags go to the database's own full-text index, the member_fts table (hub.search_index):
+PostgreSQL GIN on a stored tsvector ranked with ts_rank, SQLite FTS5 ranked with bm25. A tag is
+part of that index (member.search_tags, the ids of a member's interests and open posts' tags), so
+"word and tag" is one index lookup that intersects two posting lists, and only the members in the
+intersection are ranked. Ranking every member who has a common word (86% of members have
+"network") and only then dropping those without the tag was most of a search's time.
 
 One statement finds a page and the total (count(*) OVER ()), since ordering by relevance
 or name has to look at every match anyway; a separate count runs only for a page past the end.
 The shapes are chosen so that neither database can pick a slow plan (bench/directory_search.py
 measures them at 50,000 members):
-- a tag is "members in (who has it as an interest UNION who has an open post with it)", which
-  both databases answer from the (tag_id, ...) indexes, instead of two correlated EXISTS per row;
+- on PostgreSQL, member_fts also holds each member's status, visibility and name, so a word or tag
+  search without other filters never reads member (joining 8,000 matches back to member cost
+  more than finding and ranking them);
 - on SQLite the FTS5 table is joined as `member.id = +member_fts.rowid`: the unary + stops the
   planner from probing FTS5 once per member by rowid (each probe re-runs the whole MATCH; 4 s for
   one count at 50,000 members), so the MATCH runs once and drives the join.
@@ -19,16 +24,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, column, exists, func, literal_column, or_, select, table, union
+from sqlalchemy import Select, and_, cast, column, exists, func, literal_column, or_, select, table
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from hub.models import Member, MemberWeavingRole, Post, Tag, member_interest, post_tag
-from hub.search_index import FTS_TABLE, TS_CONFIG, fts5_query, tsquery_text
+from hub.models import Member, MemberWeavingRole, Post, Tag
+from hub.search_index import FTS_TABLE, TS_CONFIG, fts5_query, tag_tsquery_text, tsquery_text, words
 from hub.tags import slugify
 
 PER_PAGE = 20
-_fts = table(FTS_TABLE, column("rowid"), column("rank"), column("search_vector"))
+_fts = table(
+    FTS_TABLE, column("rowid"), column("search_vector"), column("name"), column("status"), column("visibility")
+)
 #: SQLite: the FTS5 rowid behind a unary +, usable as a value but not as a per-row FTS5 lookup.
 _fts_rowid_value = literal_column(f"+{FTS_TABLE}.rowid")
 
@@ -56,27 +64,28 @@ class DirectoryPage:
         self.pages = max(1, math.ceil(self.total / self.per_page))
 
 
-def _visible_to(viewer: Member):  # noqa: ANN202
-    conditions = [Member.status == "active"]
+@dataclass(frozen=True)
+class _Matches:
+    """The matching members' ids, with what a page is ordered by."""
+    stmt: Select
+    name: object
+    relevance: object | None = None  # smaller is better; None: no words, order by name
+
+
+def _visible_to(viewer: Member, row=Member.__table__.c, member_id=Member.id):  # noqa: ANN001, ANN202
+    """`row`: the columns status and visibility are read from (member's, or on PostgreSQL
+    member_fts's copy), `member_id` the id beside them."""
+    conditions = [row.status == "active"]
     if not viewer.is_weaver:
-        conditions.append(or_(Member.visibility == "members", Member.id == viewer.id))
+        conditions.append(or_(row.visibility == "members", member_id == viewer.id))
     return and_(*conditions)
 
 
-def _tag_members(tag: str):  # noqa: ANN202
-    """Ids of members who have the tag among their interests or on one of their open posts."""
-    tag_id = select(Tag.id).where(Tag.slug == slugify(tag)).scalar_subquery()
-    return union(
-        select(member_interest.c.member_id).where(member_interest.c.tag_id == tag_id),
-        select(Post.member_id)
-        .join(post_tag, post_tag.c.post_id == Post.id)
-        .where(post_tag.c.tag_id == tag_id, Post.status == "open"),
-    )
+def _needs_member_row(query: DirectoryQuery) -> bool:
+    return bool(query.nation or query.sector or query.role or query.has in ("offers", "asks"))
 
 
-def _filters(stmt: Select, query: DirectoryQuery, member_id=Member.id) -> Select:  # noqa: ANN001
-    """`member_id` is the expression the tag filter tests: Member.id, or on SQLite with words the
-    FTS5 rowid, so that the tag is checked before the member row is read."""
+def _filters(stmt: Select, query: DirectoryQuery) -> Select:
     if query.nation:
         stmt = stmt.where(Member.nation == query.nation)
     if query.sector:
@@ -85,8 +94,6 @@ def _filters(stmt: Select, query: DirectoryQuery, member_id=Member.id) -> Select
         stmt = stmt.where(
             exists().where(MemberWeavingRole.member_id == Member.id, MemberWeavingRole.role == query.role)
         )
-    if query.tag:
-        stmt = stmt.where(member_id.in_(_tag_members(query.tag)))
     if query.has in ("offers", "asks"):
         stmt = stmt.where(
             exists().where(Post.member_id == Member.id, Post.kind == query.has[:-1], Post.status == "open")
@@ -94,21 +101,41 @@ def _filters(stmt: Select, query: DirectoryQuery, member_id=Member.id) -> Select
     return stmt
 
 
-def _words(stmt: Select, query: DirectoryQuery, dialect: str) -> tuple[Select, object | None, object]:
-    """Adds the word match. Returns the statement, a relevance (smaller is better; None: no words,
-    order by name) and the member id expression for _filters."""
-    if dialect == "postgresql":
-        tsq = tsquery_text(query.q)
-        if tsq is None:
-            return stmt, None, Member.id
-        tsquery = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), tsq)
-        stmt = stmt.join(_fts, _fts.c.rowid == Member.id).where(_fts.c.search_vector.op("@@")(tsquery))
-        return stmt, -func.ts_rank(_fts.c.search_vector, tsquery), Member.id
-    match = fts5_query(query.q)
+def _all_members(viewer: Member) -> _Matches:
+    return _Matches(select(Member.id).where(_visible_to(viewer)), Member.name)
+
+
+def _postgresql_matches(viewer: Member, query: DirectoryQuery, tag_id: int | None) -> _Matches:
+    words = tsquery_text(query.q)
+    if words is None and tag_id is None:
+        return _all_members(viewer)
+    word_query = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), words) if words is not None else None
+    tag_query = cast(tag_tsquery_text(tag_id), TSQUERY) if tag_id is not None else None
+    wanted = word_query.op("&&")(tag_query) if word_query is not None and tag_query is not None else (
+        word_query if word_query is not None else tag_query
+    )
+    stmt = select(_fts.c.rowid.label("id")).where(
+        _fts.c.search_vector.op("@@")(wanted), _visible_to(viewer, _fts.c, _fts.c.rowid)
+    )
+    if _needs_member_row(query):
+        stmt = stmt.join(Member, Member.id == _fts.c.rowid)
+    # Ranked by the words alone, so a tag filter does not change the order of what it keeps.
+    relevance = -func.ts_rank(_fts.c.search_vector, word_query) if word_query is not None else None
+    return _Matches(stmt, _fts.c.name, relevance)
+
+
+def _sqlite_matches(viewer: Member, query: DirectoryQuery, tag_id: int | None) -> _Matches:
+    match = fts5_query(query.q, tag_id)
     if match is None:
-        return stmt, None, Member.id
-    stmt = stmt.join(_fts, Member.id == _fts_rowid_value).where(literal_column(FTS_TABLE).op("MATCH")(match))
-    return stmt, _fts.c.rank, _fts_rowid_value
+        return _all_members(viewer)
+    stmt = (
+        select(Member.id)
+        .join(_fts, Member.id == _fts_rowid_value)
+        .where(literal_column(FTS_TABLE).op("MATCH")(match), _visible_to(viewer))
+    )
+    # bm25 weights: the words column counts, the tags column (only ever an exact filter) does not.
+    relevance = func.bm25(literal_column(FTS_TABLE), 1.0, 0.0) if words(query.q) else None
+    return _Matches(stmt, Member.name, relevance)
 
 
 def _member_loads(viewer: Member, detail: str) -> tuple:
@@ -131,17 +158,20 @@ def _member_loads(viewer: Member, detail: str) -> tuple:
 
 async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery, detail: str = "full") -> DirectoryPage:
     """`detail`: what the page's members are loaded with, "full" or "card" (_member_loads)."""
-    dialect = session.bind.dialect.name
-    base, relevance, member_id = _words(select(Member.id).where(_visible_to(viewer)), query, dialect)
-    base = _filters(base, query, member_id)
+    tag_id = None
+    if query.tag:
+        tag_id = await session.scalar(select(Tag.id).where(Tag.slug == slugify(query.tag)))
+        if tag_id is None:  # nobody has a tag that does not exist
+            return DirectoryPage(query=query, members=[], total=0)
+    matches = (_postgresql_matches if session.bind.dialect.name == "postgresql" else _sqlite_matches)(
+        viewer, query, tag_id
+    )
+    base = _filters(matches.stmt, query)
     # The matches with what they are ordered by, computed inside the subquery: OFFSET 0 keeps
     # PostgreSQL from pulling the subquery up and computing ts_rank above the window, which would
     # drag every match's tsvector through it (and spill it to disk).
-    hits = (
-        base.add_columns(Member.name, (relevance if relevance is not None else literal_column("0")).label("relevance"))
-        .offset(0)
-        .subquery("hits")
-    )
+    relevance = matches.relevance if matches.relevance is not None else literal_column("0")
+    hits = base.add_columns(matches.name.label("name"), relevance.label("relevance")).offset(0).subquery("hits")
     page = max(1, query.page)
     rows = (
         await session.execute(

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import auth, tags
 from hub.errors import InvalidInput
 from hub.forms import PostInput, ProfileInput, parse_post, parse_profile
-from hub.members import build_search_text
+from hub.members import index_for_search
 from hub.models import HUB_ROLES, NATIONS, SECTORS, WEAVING_ROLES, Ask, Member, MemberLink, MemberWeavingRole, Offer
 
 COLUMNS = (
@@ -104,10 +104,10 @@ async def add_member(session: AsyncSession, record: MemberRecord, today: dt.date
     for cls, items in ((Offer, record.offers), (Ask, record.asks)):
         for item in items:
             member.posts.append(
-                cls(title=item.title, description=item.description, expires_on=item.expires_on,
+                cls(title=item.title, description=item.description, expires_on=item.expires_on, status="open",
                     tags=await tags.get_or_create(session, item.tags))
             )
-    member.search_text = build_search_text(member, today)
+    index_for_search(member, today)
     session.add(member)
     return member
 

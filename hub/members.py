@@ -55,9 +55,21 @@ def build_search_text(member: Member, today: dt.date) -> str:
     return "\n".join(p for p in parts if p)
 
 
-async def refresh_search_text(session: AsyncSession, member_id: int, today: dt.date) -> None:
-    member = await load_member(session, member_id)
+def build_search_tags(member: Member, today: dt.date) -> str:
+    """The ids of the tags the directory's tag filter finds the member by, as search_tags holds them."""
+    ids = {t.id for t in member.interests}
+    ids |= {t.id for post in member.posts if post.is_open(today) for t in post.tags}
+    return " ".join(str(i) for i in sorted(ids))
+
+
+def index_for_search(member: Member, today: dt.date) -> None:
+    """Sets what the directory search reads, after any change to the profile or its posts."""
     member.search_text = build_search_text(member, today)
+    member.search_tags = build_search_tags(member, today)
+
+
+async def refresh_search_text(session: AsyncSession, member_id: int, today: dt.date) -> None:
+    index_for_search(await load_member(session, member_id), today)
 
 
 async def update_profile(session: AsyncSession, member: Member, data: ProfileInput, today: dt.date) -> Member:
@@ -71,7 +83,7 @@ async def update_profile(session: AsyncSession, member: Member, data: ProfileInp
     member.weaving_roles = [MemberWeavingRole(role=r) for r in data.weaving_roles]
     member.links = [MemberLink(label=link.label, url=link.url) for link in data.links]
     await session.flush()
-    member.search_text = build_search_text(member, today)
+    index_for_search(member, today)
     await session.commit()
     return member
 

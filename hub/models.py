@@ -117,6 +117,9 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     #: Denormalised words of the profile and its open posts, kept for the directory search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: The ids of the tags the directory's tag filter finds the member by (interests and the tags
+    #: of open posts), space-separated, kept beside search_text and indexed with it (hub.search_index).
+    search_tags: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -116,6 +116,7 @@ async def export_member(session: AsyncSession, member_id: int, now: dt.datetime)
         raise NotFound("No such member.")
     profile = _row(member)
     profile.pop("search_text", None)  # derived from the fields below
+    profile.pop("search_tags", None)
     posts = [
         {**_row(p, ["id", "kind", "title", "description", "status", "expires_on", "created_at", "updated_at"]),
          "tags": [t.label for t in p.tags]}
@@ -243,7 +244,7 @@ async def delete_account(
             email=tombstone_email(member_id), name="", pronouns=None, organisation="",
             sector=None, nation=None, region="", bio="", hours_per_month=0, prefers="either",
             visibility="weavers", matching="opted_out", matching_paused_until=None, hub_role="member",
-            status="deleted", search_text="", updated_at=now,
+            status="deleted", search_text="", search_tags="", updated_at=now,
         ).execution_options(synchronize_session=False)
     )
     await session.commit()

@@ -22,8 +22,12 @@ FTS_TABLE = "member_fts"
 #: No stemming on either database: people type the start of a word and expect it to match
 #: ("evaluat" finds "evaluating"), which a stemmed index cannot do consistently.
 TS_CONFIG = "simple"
+#: PostgreSQL: a tag is the lexeme "#<tag id>" in the member's vector. A word typed in the search
+#: box never starts with "#" (tsquery_text keeps only word characters), so it cannot match one.
+TAG_LEXEME_PREFIX = "#"
 
-SQLITE_CREATE = [
+# Version 1 (migration 0001): words only. Kept as it was, since 0001 and 0005's downgrade build it.
+V1_SQLITE_CREATE = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
     "search_text, content='member', content_rowid='id', tokenize='unicode61')",
     f"""CREATE TRIGGER member_fts_ai AFTER INSERT ON member BEGIN
@@ -41,7 +45,7 @@ SQLITE_DROP = [
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 
-POSTGRESQL_CREATE = [
+V1_POSTGRESQL_CREATE = [
     f"""CREATE TABLE {FTS_TABLE} (
         rowid integer NOT NULL,
         search_vector tsvector NOT NULL,
@@ -64,7 +68,68 @@ POSTGRESQL_DROP = [
     "DROP FUNCTION IF EXISTS member_fts_sync()",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
+V1_CREATE = {"sqlite": V1_SQLITE_CREATE, "postgresql": V1_POSTGRESQL_CREATE}
+
+# Version 2 (migration 0005): words and tags in one index, so that a word-and-tag search is one
+# index lookup that intersects posting lists, and only the intersection is ranked.
+SQLITE_CREATE = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+    "search_text, search_tags, content='member', content_rowid='id', tokenize='unicode61')",
+    f"""CREATE TRIGGER member_fts_ai AFTER INSERT ON member BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_text, search_tags) VALUES (new.id, new.search_text, new.search_tags); END""",
+    f"""CREATE TRIGGER member_fts_ad AFTER DELETE ON member BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text, search_tags)
+        VALUES('delete', old.id, old.search_text, old.search_tags); END""",
+    f"""CREATE TRIGGER member_fts_au AFTER UPDATE OF search_text, search_tags ON member BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text, search_tags)
+        VALUES('delete', old.id, old.search_text, old.search_tags);
+        INSERT INTO {FTS_TABLE}(rowid, search_text, search_tags) VALUES (new.id, new.search_text, new.search_tags); END""",
+]
+#: After SQLITE_CREATE on a table that already has members.
+SQLITE_FILL = [f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')"]
+
+#: PostgreSQL keeps in member_fts what a word or tag search filters and orders by (status,
+#: visibility, name), so that such a search never reads member: joining 8,000 matches back to
+#: member cost more than finding and ranking them.
+def _pg_vector(row: str) -> str:
+    """The member's words, then a "#<tag id>" lexeme for each of its tags."""
+    return (
+        f"to_tsvector('{TS_CONFIG}', {row}.search_text) || array_to_tsvector(ARRAY("
+        f"SELECT '{TAG_LEXEME_PREFIX}' || t FROM unnest(string_to_array({row}.search_tags, ' ')) AS t WHERE t <> ''))"
+    )
+
+
+_PG_COLUMNS = ("search_text", "search_tags", "name", "status", "visibility")
+POSTGRESQL_CREATE = [
+    f"""CREATE TABLE {FTS_TABLE} (
+        rowid integer NOT NULL,
+        search_vector tsvector NOT NULL,
+        name varchar(120) NOT NULL,
+        status varchar(20) NOT NULL,
+        visibility varchar(20) NOT NULL,
+        CONSTRAINT pk_{FTS_TABLE} PRIMARY KEY (rowid),
+        CONSTRAINT fk_{FTS_TABLE}_rowid_member FOREIGN KEY (rowid) REFERENCES member (id) ON DELETE CASCADE)""",
+    f"CREATE INDEX ix_member_search_fts ON {FTS_TABLE} USING gin (search_vector)",
+    f"""CREATE FUNCTION member_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO {FTS_TABLE} (rowid, search_vector, name, status, visibility)
+        VALUES (NEW.id, {_pg_vector('NEW')}, NEW.name, NEW.status, NEW.visibility)
+        ON CONFLICT (rowid) DO UPDATE SET search_vector = EXCLUDED.search_vector, name = EXCLUDED.name,
+            status = EXCLUDED.status, visibility = EXCLUDED.visibility;
+        RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER member_fts_ai AFTER INSERT ON member FOR EACH ROW EXECUTE FUNCTION member_fts_sync()",
+    f"""CREATE TRIGGER member_fts_au AFTER UPDATE OF {', '.join(_PG_COLUMNS)} ON member FOR EACH ROW
+        WHEN ({' OR '.join(f'OLD.{c} IS DISTINCT FROM NEW.{c}' for c in _PG_COLUMNS)})
+        EXECUTE FUNCTION member_fts_sync()""",
+]
+#: After POSTGRESQL_CREATE on a table that already has members.
+POSTGRESQL_FILL = [
+    f"""INSERT INTO {FTS_TABLE} (rowid, search_vector, name, status, visibility)
+    SELECT id, {_pg_vector('member')}, name, status, visibility FROM member"""
+]
 CREATE = {"sqlite": SQLITE_CREATE, "postgresql": POSTGRESQL_CREATE}
+FILL = {"sqlite": SQLITE_FILL, "postgresql": POSTGRESQL_FILL}
 DROP = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
@@ -78,12 +143,16 @@ def words(query: str) -> list[str]:
     return [w.strip("'").lower() for w in _WORD.findall(query) if w.strip("'")][:12]
 
 
-def fts5_query(query: str) -> str | None:
-    """Every word must match, as a prefix; quoting each word makes FTS5 syntax inert."""
+def fts5_query(query: str, tag_id: int | None = None) -> str | None:
+    """Every word must match, as a prefix, in the words column; quoting each word makes FTS5
+    syntax inert, and the column filter keeps a typed number from matching a tag id."""
+    parts = []
     terms = words(query)
-    if not terms:
-        return None
-    return " AND ".join(f'"{t}"*' for t in terms)
+    if terms:
+        parts.append("{search_text} : (" + " AND ".join(f'"{t}"*' for t in terms) + ")")
+    if tag_id is not None:
+        parts.append(f'{{search_tags}} : "{int(tag_id)}"')
+    return " AND ".join(parts) or None
 
 
 def tsquery_text(query: str) -> str | None:
@@ -93,3 +162,8 @@ def tsquery_text(query: str) -> str | None:
     if not terms:
         return None
     return " & ".join(f"{t}:*" for t in terms)
+
+
+def tag_tsquery_text(tag_id: int) -> str:
+    """For a cast to tsquery (not to_tsquery, whose parser would drop the "#"): the tag's lexeme."""
+    return f"'{TAG_LEXEME_PREFIX}{int(tag_id)}'"

@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import auth
+from hub.members import build_search_tags
 from hub.models import Ask, Member, MemberWeavingRole, Offer, WebSession
 from hub.tags import get_or_create
 
@@ -95,6 +96,7 @@ async def make_member(session: AsyncSession, **overrides) -> Member:  # noqa: AN
     member.interests = await get_or_create(session, interests)
     member.weaving_roles = [MemberWeavingRole(role=r) for r in roles]
     member.search_text = " ".join([member.name, member.organisation, *interests])
+    member.search_tags = build_search_tags(member, dt.date.today())  # no posts yet: the date is not read
     session.add(member)
     await session.commit()
     return member

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import delete, func, select
+import datetime as dt
 
-from hub import directory, tags
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from hub import directory, members, tags
+from hub.forms import PostInput
 from hub.db import create_engine, session_factory
 from hub.members import refresh_search_text
-from hub.models import Member
+from hub.models import Member, Post, Tag
 from tests.support import make_member, make_post, sign_in_as
 
 
@@ -42,6 +45,72 @@ async def test_words_find_members_through_their_offers_and_asks(db, community):
 async def test_tags_match_interests_and_post_tags_in_any_spelling(db, community):
     assert await search(db, community["viewer"], tag="network-mapping") == ["Ana"]
     assert await search(db, community["viewer"], tag="KUMU") == ["Ana"]
+
+
+async def test_a_tag_nobody_has_or_that_does_not_exist_finds_nobody(db, community):
+    await tags.get_or_create(db, ["Unused tag"])
+    await db.commit()
+    assert await search(db, community["viewer"], tag="Unused tag") == []
+    assert await search(db, community["viewer"], tag="no such tag") == []
+    assert await search(db, community["viewer"], q="kumu", tag="no such tag") == []
+
+
+async def test_words_and_a_tag_must_both_match_and_keep_the_words_ranking(db, community, clock):
+    viewer = community["viewer"]
+    dee = await make_member(db, name="Dee", interests=["Kumu"])
+    await make_post(db, dee, "offer", title="Kumu Kumu Kumu: maps with Kumu", tags=["Kumu"])
+    await refresh_search_text(db, dee.id, clock().date())
+    await db.commit()
+    assert await search(db, viewer, q="kumu") == ["Dee", "Ana"]  # more mentions rank first
+    assert await search(db, viewer, q="kumu", tag="Kumu") == ["Dee", "Ana"]
+    assert await search(db, viewer, q="kumu", tag="Network mapping") == ["Ana"]
+    assert await search(db, viewer, q="evaluating", tag="Kumu") == []
+
+
+async def test_a_number_typed_as_a_word_does_not_match_a_tag_id(db):
+    viewer = await make_member(db, name="Viewer", organisation="Valley Trust", interests=[])
+    await make_member(db, name="Tagged", organisation="Valley Trust", interests=["Kumu", "Co-production"])
+    tag_ids = (await db.scalars(select(Tag.id))).all()
+    assert tag_ids
+    for tag_id in tag_ids:
+        assert await search(db, viewer, q=str(tag_id)) == []
+
+
+async def test_the_tag_filter_follows_a_post_being_withdrawn_and_reopened(db, community, clock):
+    ben, viewer = community["ben"], community["viewer"]
+    ask_id = (await db.scalars(select(Post.id).where(Post.member_id == ben.id))).one()
+    await members.set_post_status(db, ben, ask_id, "withdrawn", clock().date())
+    assert await search(db, viewer, tag="evaluation") == []
+    assert await search(db, viewer, tag="Psychological safety") == ["Ben"]  # an interest stays
+    await members.set_post_status(db, ben, ask_id, "open", clock().date())
+    assert await search(db, viewer, tag="evaluation") == ["Ben"]
+
+
+async def test_an_expired_posts_tag_no_longer_finds_its_member(db, clock):
+    viewer = await make_member(db, name="Viewer")
+    eve = await make_member(db, name="Eve", interests=[])
+    today = clock().date()
+    await members.create_post(db, eve, "ask", PostInput("Short-lived ask", "", ["Kumu"], today), today)
+    assert await search(db, viewer, tag="Kumu") == ["Eve"]
+    await refresh_search_text(db, eve.id, today + dt.timedelta(days=1))
+    await db.commit()
+    assert await search(db, viewer, tag="Kumu") == []
+
+
+async def test_word_and_tag_searches_see_a_member_suspended_hidden_or_renamed(db, community):
+    viewer, ana = community["viewer"], community["ana"]
+    await db.execute(update(Member).where(Member.id == ana.id).values(name="Zoe"))
+    await db.commit()
+    assert await search(db, viewer, q="kumu") == ["Zoe"]
+    assert await search(db, viewer, tag="Network mapping") == ["Zoe"]
+    for change in ({"visibility": "weavers"}, {"status": "suspended"}):
+        await db.execute(update(Member).where(Member.id == ana.id).values(**change))
+        await db.commit()
+        assert await search(db, viewer, q="kumu") == []
+        assert await search(db, viewer, tag="Network mapping") == []
+        await db.execute(update(Member).where(Member.id == ana.id).values(visibility="members", status="active"))
+        await db.commit()
+        assert await search(db, viewer, q="kumu", tag="Kumu") == ["Zoe"]
 
 
 async def test_filters_by_nation_sector_role_and_what_people_have(db, community):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from hub import directory
 from hub.importer import ImportFailed, import_csv
 from hub.models import Member, Post
 from tests.support import START, make_member
@@ -32,6 +33,16 @@ async def test_a_spreadsheet_of_members_is_imported_with_interests_roles_offers_
     ana = await db.scalar(select(Member).where(Member.email == "ana@example.org"))
     assert (ana.name, ana.sector, ana.nation, ana.hours_per_month) == ("Ana Jones", "third_sector", "wales", 4)
     assert await count(db, Post) == 2
+
+
+async def test_imported_members_are_found_by_the_words_and_tags_of_their_offers_and_asks(db):
+    await import_csv(db, GOOD, START.date())
+    await db.commit()
+    viewer = await make_member(db, name="Viewer", interests=[])
+    found = await directory.search(db, viewer, directory.DirectoryQuery(q="clinics", tag="Kumu"))
+    assert [m.name for m in found.members] == ["Ana Jones"]
+    found = await directory.search(db, viewer, directory.DirectoryQuery(q="evaluate"))
+    assert [m.name for m in found.members] == ["Ben Ode"]
 
 
 async def test_every_bad_row_is_named_and_nothing_is_imported(db):

@@ -8,12 +8,13 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
-from hub.db import create_engine
+from hub import directory
+from hub.db import create_engine, session_factory
 from hub.migrate import downgrade, include_name, upgrade
-from hub.models import Base
+from hub.models import Base, Member
 from tests.conftest import POSTGRES_URL, _admin_execute, _postgres_available, skip_or_fail
 
 
@@ -88,3 +89,52 @@ def test_the_directory_has_a_full_text_index_on_each_database(empty_database_url
         return found
 
     assert asyncio.run(index_exists()) == 1
+
+
+def test_upgrading_a_hub_with_members_indexes_their_tags_for_the_directory(empty_database_url):
+    """0005 fills member.search_tags from interests and open, unexpired posts, and the rebuilt
+    index finds members by word and tag straight away."""
+    upgrade(empty_database_url, "0004")
+    upgrade(empty_database_url, "0004b")
+    rows = [
+        "INSERT INTO tag (id, slug, label) VALUES (1, 'kumu', 'Kumu'), (2, 'co-production', 'Co-production'),"
+        " (3, 'old', 'Old')",
+        "INSERT INTO member (id, email, name, organisation, region, bio, hours_per_month, prefers, visibility,"
+        " matching, hub_role, status, search_text, created_at, updated_at) VALUES"
+        " (1, 'ana@example.org', 'Ana', '', '', '', 0, 'either', 'members', 'active', 'member', 'active',"
+        " 'Ana maps networks', '2026-01-01', '2026-01-01'),"
+        " (2, 'ben@example.org', 'Ben', '', '', '', 0, 'either', 'members', 'active', 'member', 'active',"
+        " 'Ben maps rivers', '2026-01-01', '2026-01-01')",
+        "INSERT INTO member_interest (member_id, tag_id) VALUES (1, 1)",
+        "INSERT INTO post (id, member_id, kind, title, description, status, expires_on, created_at, updated_at) VALUES"
+        " (1, 2, 'ask', 'Co-production', '', 'open', NULL, '2026-01-01', '2026-01-01'),"
+        " (2, 2, 'ask', 'Withdrawn', '', 'withdrawn', NULL, '2026-01-01', '2026-01-01'),"
+        " (3, 2, 'ask', 'Expired', '', 'open', '2020-01-01', '2026-01-01', '2026-01-01')",
+        "INSERT INTO post_tag (post_id, tag_id) VALUES (1, 2), (2, 1), (3, 3)",
+    ]
+
+    async def seed():
+        engine = create_engine(empty_database_url)
+        async with engine.begin() as conn:
+            for statement in rows:
+                await conn.execute(text(statement))
+        await engine.dispose()
+
+    async def search():
+        engine = create_engine(empty_database_url)
+        async with session_factory(engine)() as db:
+            tags_of = dict((await db.execute(select(Member.id, Member.search_tags))).all())
+            viewer = await db.get(Member, 1)
+            found = {}
+            for name, query in {"kumu": {"tag": "kumu"}, "co-production": {"tag": "co-production"},
+                                "old": {"tag": "old"}, "maps+co-production": {"q": "maps", "tag": "co-production"}}.items():
+                page = await directory.search(db, viewer, directory.DirectoryQuery(**query))
+                found[name] = [m.name for m in page.members]
+        await engine.dispose()
+        return tags_of, found
+
+    asyncio.run(seed())
+    upgrade(empty_database_url)
+    tags_of, found = asyncio.run(search())
+    assert tags_of == {1: "1", 2: "2"}
+    assert found == {"kumu": ["Ana"], "co-production": ["Ben"], "old": [], "maps+co-production": ["Ben"]}

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 07:44:06.628718
 from alembic import op
 import sqlalchemy as sa
 import hub.db
-from hub.search_index import CREATE, DROP
+from hub.search_index import DROP, V1_CREATE
 
 
 revision = '0001'
@@ -199,7 +199,7 @@ def downgrade() -> None:
 
 def _create_search_index() -> None:
     """member_fts and its triggers (hub.search_index): FTS5 on SQLite, a tsvector table on PostgreSQL."""
-    for statement in CREATE[op.get_context().dialect.name]:
+    for statement in V1_CREATE[op.get_context().dialect.name]:
         op.execute(statement)
 
 
