@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from hub import directory, members, tags
 from hub.forms import PostInput
-from hub.db import create_engine, session_factory
+from hub.db import POSTGRESQL_SETTINGS, SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, create_engine, session_factory
 from hub.members import refresh_search_text
 from hub.models import Member, Post, Tag
 from tests.support import make_member, make_post, sign_in_as
@@ -111,6 +111,14 @@ async def test_word_and_tag_searches_see_a_member_suspended_hidden_or_renamed(db
         await db.execute(update(Member).where(Member.id == ana.id).values(visibility="members", status="active"))
         await db.commit()
         assert await search(db, viewer, q="kumu", tag="Kumu") == ["Zoe"]
+
+
+async def test_every_connection_is_tuned_for_reading_the_directory(db):
+    if db.bind.dialect.name == "sqlite":
+        assert await db.scalar(text("PRAGMA mmap_size")) == SQLITE_MMAP_BYTES
+        assert await db.scalar(text("PRAGMA cache_size")) == -SQLITE_CACHE_KIB
+    else:  # or the planner scans member_fts end to end for a common word with a tag
+        assert await db.scalar(text("SHOW random_page_cost")) == POSTGRESQL_SETTINGS["random_page_cost"]
 
 
 async def test_filters_by_nation_sector_role_and_what_people_have(db, community):
