@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, raiseload
 
 from hub import mail, ratelimit
 from hub.errors import InvalidInput, InvalidLink, RateLimited
@@ -156,14 +156,22 @@ async def open_session(
 
 
 async def member_for_session(session: AsyncSession, visitor: str | None, now: dt.datetime) -> Member | None:
+    """The signed-in member, in one statement, since every request asks. Loaded with the weaving
+    roles (permissions read them: events.service.can_organise) and not with the profile's
+    collections, which raise if read: a page that shows the viewer's own profile loads it
+    (hub.members.load_member)."""
     if not visitor or visitor.startswith(ANON_PREFIX):
         return None
-    return await session.scalar(
+    found = await session.scalars(
         select(Member)
         .join(WebSession, WebSession.member_id == Member.id)
         .where(WebSession.id_hash == digest(visitor), WebSession.expires_at > now, Member.status != "suspended")
-        .options(selectinload(Member.interests), selectinload(Member.weaving_roles), selectinload(Member.links))
+        .options(
+            joinedload(Member.weaving_roles),  # at most one row per role, four roles
+            raiseload(Member.interests), raiseload(Member.links), raiseload(Member.posts),
+        )
     )
+    return found.unique().one_or_none()
 
 
 async def sign_out(session: AsyncSession, visitor: str) -> None:

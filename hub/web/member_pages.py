@@ -57,7 +57,8 @@ class MemberPages(Controller):
 
     @get("/profile")
     async def profile_form(self, request: Request, db: AsyncSession, viewer: Member | None) -> Template:
-        me = require(viewer, allow_pending=True)
+        # The viewer comes without the profile's collections (hub.auth.member_for_session).
+        me = await members.load_member(db, require(viewer, allow_pending=True).id)
         suggestions = await tags.popular(db)
         return page(
             request, "hub/members/profile_form.html", viewer, values=profile_form_values(me), errors={},

@@ -116,3 +116,14 @@ async def test_the_api_updates_a_profile_with_the_same_rules(client, db, setting
     assert set(bad.json()["errors"]) == {"sector", "hours_per_month"}
     wrong_type = await client.put("/api/me", json={**body, "hours_per_month": "three"}, headers={"x-csrf-token": csrf})
     assert wrong_type.status_code == 400 and "hours_per_month" in str(wrong_type.json())
+
+
+async def test_the_profile_form_shows_what_the_member_saved(client, db, settings, clock):
+    me = await make_member(db, name="", interests=[])
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    await client.post("/profile", data={**FULL_PROFILE, "_csrf": csrf})
+    page = (await client.get("/profile")).text
+    assert 'value="Digital inclusion, Network mapping"' in page
+    assert "Bluesky: @riverside-carers\nWebsite: https://example.org/carers</textarea>" in page
+    assert 'value="connector" checked' in page and 'value="network_guardian" checked' in page
+    assert 'value="network_catalyst" checked' not in page
