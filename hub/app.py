@@ -112,9 +112,14 @@ def background_sweeps(
     async def suggestion_retention() -> object:
         return await privacy.retention_sweep(factory, clock)
 
+    from hub import members
+
+    async def expired_posts() -> object:
+        return await members.expired_posts_sweep(factory, clock)
+
     from events.worker import sweeps as event_sweeps
 
-    return (matching_rounds, follow_ups, suggestion_retention, *event_sweeps(factory, settings, clock))
+    return (matching_rounds, follow_ups, suggestion_retention, expired_posts, *event_sweeps(factory, settings, clock))
 
 
 def account_deletion_hooks(settings: Settings) -> tuple:

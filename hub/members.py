@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from hub import audit, mail, tags
-from hub.db import utcnow
+from hub.db import mark_read_only, utcnow
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.forms import PostInput, ProfileInput
 from hub.models import HUB_ROLES, POST_STATUSES, WEAVING_ROLES, Ask, Member, MemberLink, MemberWeavingRole, Offer, Post
@@ -70,6 +71,42 @@ def index_for_search(member: Member, today: dt.date) -> None:
 
 async def refresh_search_text(session: AsyncSession, member_id: int, today: dt.date) -> None:
     index_for_search(await load_member(session, member_id), today)
+
+
+#: How far back the expiry sweep looks: a worker that was down for up to this long still catches up.
+EXPIRY_SWEEP_DAYS = 7
+
+
+async def expired_posts_sweep(factory: async_sessionmaker[AsyncSession], clock: Callable[[], dt.datetime]) -> int:
+    """The worker's periodic job: a post stops being found by its words and tags the day after it
+    expires. Nothing else rewrites the member's search fields then, since expiry is a date
+    passing, not a change. Idempotent: a member refreshed today is not refreshed again today. It
+    looks first in a read-only transaction, so that an idle sweep never takes SQLite's write lock."""
+    now = clock()
+    today = now.date()
+    start_of_today = dt.datetime.combine(today, dt.time(), tzinfo=dt.timezone.utc)
+    due = (
+        select(Post.member_id)
+        .join(Member, Member.id == Post.member_id)
+        .where(
+            Post.status == "open", Post.expires_on < today,
+            Post.expires_on >= today - dt.timedelta(days=EXPIRY_SWEEP_DAYS), Member.updated_at < start_of_today,
+        )
+        .distinct()
+    )
+    async with factory() as session:
+        await mark_read_only(session)
+        anyone_due = await session.scalar(due.limit(1))
+        await session.rollback()
+        if anyone_due is None:
+            return 0
+        member_ids = (await session.scalars(due)).all()  # again: another worker may have done them
+        for member_id in member_ids:
+            member = await load_member(session, member_id)
+            index_for_search(member, today)
+            member.updated_at = now  # what makes the sweep idempotent
+        await session.commit()
+    return len(member_ids)
 
 
 async def update_profile(session: AsyncSession, member: Member, data: ProfileInput, today: dt.date) -> Member:
