@@ -106,14 +106,13 @@ def _all_members(viewer: Member) -> _Matches:
 
 
 def _postgresql_matches(viewer: Member, query: DirectoryQuery, tag_id: int | None) -> _Matches:
-    words = tsquery_text(query.q)
-    if words is None and tag_id is None:
+    word_text = tsquery_text(query.q)
+    if word_text is None and tag_id is None:
         return _all_members(viewer)
-    word_query = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), words) if words is not None else None
+    word_query = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), word_text) if word_text is not None else None
     tag_query = cast(tag_tsquery_text(tag_id), TSQUERY) if tag_id is not None else None
-    wanted = word_query.op("&&")(tag_query) if word_query is not None and tag_query is not None else (
-        word_query if word_query is not None else tag_query
-    )
+    first, *rest = [q for q in (word_query, tag_query) if q is not None]
+    wanted = first.op("&&")(rest[0]) if rest else first
     stmt = select(_fts.c.rowid.label("id")).where(
         _fts.c.search_vector.op("@@")(wanted), _visible_to(viewer, _fts.c, _fts.c.rowid)
     )

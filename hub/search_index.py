@@ -1,17 +1,25 @@
 """Directory full-text search: a `member_fts` table on each database, kept in step by triggers.
 
-SQLite: an external-content FTS5 table over `member.search_text` (ranked with bm25).
-PostgreSQL: `member_fts(rowid, search_vector)` holding `to_tsvector('simple', search_text)`
-with a GIN index (ix_member_search_fts), ranked with ts_rank. The vector is stored, not an
-expression index on member, because ranking needs the vector of every match: recomputing
-to_tsvector for each matching row cost about 0.25 ms a row (1.7 s for 6,600 matches at 50,000
-members, bench/directory_search.py). It lives in its own table rather than a generated column
-on member so that the models (and so SQLite) need not know about a PostgreSQL-only type.
+It indexes two member columns the app keeps (hub.members.index_for_search): `search_text`, the
+words of the profile and its open posts, and `search_tags`, the ids of the tags the member is
+found by. Tags sit in the same index as words so that "a word and a tag" is answered by
+intersecting posting lists inside one index, and only the intersection is ranked.
 
-Triggers fill both on every insert and on every change to search_text, whoever writes (ORM,
-bulk Core inserts, SQL); deleting a member deletes its row (SQLite trigger, PostgreSQL
-ON DELETE CASCADE). Neither table is a model: they come from the migration, and
-hub.migrate.include_name leaves them out of the schema comparison.
+SQLite: an external-content FTS5 table over member's two columns (ranked with bm25, counting the
+words column only); words are matched in `search_text` only, so a typed number never matches a
+tag id.
+PostgreSQL: `member_fts(rowid, search_vector, name, status, visibility)` where the vector is
+`to_tsvector('simple', search_text)` plus a "#<id>" lexeme per tag, with a GIN index
+(ix_member_search_fts), ranked with ts_rank. The vector is stored, not an expression index on
+member, because ranking needs the vector of every match: recomputing to_tsvector for each
+matching row cost about 0.25 ms a row (1.7 s for 6,600 matches at 50,000 members,
+bench/directory_search.py). It lives in its own table rather than a generated column on member so
+that the models (and so SQLite) need not know about a PostgreSQL-only type.
+
+Triggers fill both on every insert and on every change to the indexed columns, whoever writes
+(ORM, bulk Core inserts, SQL); deleting a member deletes its row (SQLite trigger, PostgreSQL
+ON DELETE CASCADE). Neither table is a model: they come from the migrations (0001 made version 1,
+words only; 0005 version 2), and hub.migrate.include_name leaves them out of the schema comparison.
 """
 
 from __future__ import annotations
@@ -88,9 +96,6 @@ SQLITE_CREATE = [
 #: After SQLITE_CREATE on a table that already has members.
 SQLITE_FILL = [f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')"]
 
-#: PostgreSQL keeps in member_fts what a word or tag search filters and orders by (status,
-#: visibility, name), so that such a search never reads member: joining 8,000 matches back to
-#: member cost more than finding and ranking them.
 def _pg_vector(row: str) -> str:
     """The member's words, then a "#<tag id>" lexeme for each of its tags."""
     return (
@@ -99,6 +104,9 @@ def _pg_vector(row: str) -> str:
     )
 
 
+#: PostgreSQL keeps in member_fts what a word or tag search filters and orders by (status,
+#: visibility, name), so that such a search never reads member: joining 8,000 matches back to
+#: member cost more than finding and ranking them.
 _PG_COLUMNS = ("search_text", "search_tags", "name", "status", "visibility")
 POSTGRESQL_CREATE = [
     f"""CREATE TABLE {FTS_TABLE} (
