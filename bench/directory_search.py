@@ -16,7 +16,8 @@ triggers fill member_fts.
 PostgreSQL then gets VACUUM ANALYZE (what autovacuum does after such a load); SQLite gets no
 ANALYZE, as a deployed hub never runs one.
 
-Requests go through the real ASGI app (create_app, called in-process through httpx's
+Requests go through the real ASGI app (built by hub.app.serving_app as `hub serve` builds it,
+called in-process through httpx's
 ASGITransport) as a signed-in ordinary member (a WebSession row and its cookie, as in
 tests/support.py). Query kinds: one word, two words, word + tag, tag only, nation + sector,
 word + has=asks, a word's page 5, and the unfiltered directory; the words and tags are picked
@@ -69,7 +70,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from hub import auth, tags  # noqa: E402
-from hub.app import create_app  # noqa: E402
+from hub.app import serving_app  # noqa: E402
 from hub.db import create_engine  # noqa: E402
 from hub.demo_data import generate_community  # noqa: E402
 from hub.migrate import upgrade  # noqa: E402
@@ -447,7 +448,7 @@ async def measure(db: Database, args: argparse.Namespace) -> tuple[dict, list[st
         database_url=db.url, secret_key="bench-secret", base_url="http://testserver.local",
         allowed_hosts=("testserver.local",), run_worker_in_web=False, mail_mode="smtp",
     )
-    app = create_app(settings, start_worker=False)
+    app = serving_app(settings, start_worker=False)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     engine = app.state.engine
     meter = SqlMeter(engine)

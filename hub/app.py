@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -130,6 +131,18 @@ def account_deletion_hooks(settings: Settings) -> tuple:
         await give_up_places_of_deleted_account(session, settings, member_id, now)
 
     return (events_places,)
+
+
+def serving_app(settings: Settings | None = None, **options) -> Litestar:  # noqa: ANN003
+    """The app as `hub serve` runs it in each process: built, then frozen out of the garbage
+    collector's sight. A started app holds ~180,000 long-lived objects (routes, templates, models,
+    imported modules); full collections over them took 100-145 ms and stalled about one request in
+    a hundred (bench/directory_search.py). Not in create_app, which tests call many times: freezing
+    there would keep each test's garbage for the rest of the run."""
+    app = create_app(settings, **options)
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def create_app(

@@ -75,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         catcher = start_catcher(settings.mail_dir, settings.smtp_host, settings.smtp_port)
     try:
         uvicorn.run(
-            "hub.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+            "hub.app:serving_app", factory=True, host=args.host, port=args.port, workers=args.workers,
             proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         )
     finally:
