@@ -77,6 +77,13 @@ POSTGRESQL_DROP = [
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 V1_CREATE = {"sqlite": V1_SQLITE_CREATE, "postgresql": V1_POSTGRESQL_CREATE}
+#: After V1_CREATE on a table that already has members (0005's downgrade).
+V1_FILL = {
+    "sqlite": [f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')"],
+    "postgresql": [
+        f"INSERT INTO {FTS_TABLE} (rowid, search_vector) SELECT id, to_tsvector('{TS_CONFIG}', search_text) FROM member"
+    ],
+}
 
 # Version 2 (migration 0005): words and tags in one index, so that a word-and-tag search is one
 # index lookup that intersects posting lists, and only the intersection is ranked.
@@ -93,8 +100,8 @@ SQLITE_CREATE = [
         VALUES('delete', old.id, old.search_text, old.search_tags);
         INSERT INTO {FTS_TABLE}(rowid, search_text, search_tags) VALUES (new.id, new.search_text, new.search_tags); END""",
 ]
-#: After SQLITE_CREATE on a table that already has members.
-SQLITE_FILL = [f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')"]
+#: After SQLITE_CREATE on a table that already has members: FTS5 reads the content table again.
+SQLITE_FILL = V1_FILL["sqlite"]
 
 def _pg_vector(row: str) -> str:
     """The member's words, then a "#<tag id>" lexeme for each of its tags."""

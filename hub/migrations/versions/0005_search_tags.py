@@ -12,7 +12,7 @@ Create Date: 2026-11-23 16:10:00
 from alembic import op
 import sqlalchemy as sa
 
-from hub.search_index import CREATE, DROP, FILL, V1_CREATE
+from hub.search_index import CREATE, DROP, FILL, V1_CREATE, V1_FILL
 
 
 revision = '0005'
@@ -55,8 +55,4 @@ def downgrade() -> None:
     _run(DROP[dialect])
     with op.batch_alter_table('member') as batch_op:
         batch_op.drop_column('search_tags')
-    _run(V1_CREATE[dialect])
-    if dialect == "sqlite":
-        op.execute("INSERT INTO member_fts(member_fts) VALUES('rebuild')")
-    else:
-        op.execute("INSERT INTO member_fts (rowid, search_vector) SELECT id, to_tsvector('simple', search_text) FROM member")
+    _run(V1_CREATE[dialect] + V1_FILL[dialect])
