@@ -24,12 +24,16 @@ NAMING_CONVENTION = {
 #: SQLite read tuning per connection (hub.db._make_sqlite_safe_for_concurrent_writers).
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 SQLITE_CACHE_KIB = 16 * 1024
-#: PostgreSQL planner settings per connection. The default random_page_cost (4.0) prices a page
-#: read as a disk seek; the hub's tables are small enough to sit in memory or on SSD, where 1.1 is
-#: the usual figure. With 4.0 the planner reads all of member_fts to find "a common word with a
-#: tag" (115 ms at 50,000 members) instead of intersecting them in the GIN index (42 ms;
-#: bench/directory_search.py).
-POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
+#: PostgreSQL planner settings per connection.
+#: - random_page_cost: the default (4.0) prices a page read as a disk seek; the hub's tables are
+#:   small enough to sit in memory or on SSD, where 1.1 is the usual figure. With 4.0 the planner
+#:   reads all of member_fts to find "a common word with a tag" (115 ms at 50,000 members) instead
+#:   of intersecting them in the GIN index (42 ms; bench/directory_search.py).
+#: - plan_cache_mode: asyncpg prepares every statement, and from its sixth run PostgreSQL may switch
+#:   to a generic plan made without the parameters' values. For a directory search that plan
+#:   computes to_tsquery(words) again for every match, in the filter and in ts_rank: 42 ms instead
+#:   of 24 ms for a common word with a tag. Planning with the values costs about 0.2 ms a statement.
+POSTGRESQL_SETTINGS = {"random_page_cost": "1.1", "plan_cache_mode": "force_custom_plan"}
 
 #: Execution option marking a session that only reads (SQLite then begins DEFERRED).
 READ_ONLY_OPTION = "hub_read_only"
