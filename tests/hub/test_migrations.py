@@ -15,6 +15,7 @@ from hub import directory
 from hub.db import create_engine, session_factory
 from hub.migrate import downgrade, include_name, upgrade
 from hub.models import Base, Member
+from hub.search_index import SQLITE_PREFIX_LENGTHS
 from tests.conftest import POSTGRES_URL, _admin_execute, _postgres_available, skip_or_fail
 
 
@@ -80,7 +81,10 @@ def test_the_directory_has_a_full_text_index_on_each_database(empty_database_url
         engine = create_engine(empty_database_url)
         async with engine.connect() as conn:
             if conn.dialect.name == "sqlite":
-                found = await conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'member_fts'"))
+                # with prefix indexes, since every typed word is searched as a word start
+                found = await conn.scalar(text(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'member_fts' AND sql LIKE :prefix"
+                ), {"prefix": f"%prefix='{SQLITE_PREFIX_LENGTHS}'%"})
             else:
                 found = await conn.scalar(
                     text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_member_search_fts' AND indexdef LIKE '%gin%'")
@@ -89,6 +93,27 @@ def test_the_directory_has_a_full_text_index_on_each_database(empty_database_url
         return found
 
     assert asyncio.run(index_exists()) == 1
+
+
+async def _seed(url: str, statements: list[str]) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+    await engine.dispose()
+
+
+async def _found(url: str, queries: dict[str, dict]) -> dict[str, list[str]]:
+    """The names each directory query finds, as member 1 sees them."""
+    engine = create_engine(url)
+    async with session_factory(engine)() as db:
+        viewer = await db.get(Member, 1)
+        found = {}
+        for name, query in queries.items():
+            page = await directory.search(db, viewer, directory.DirectoryQuery(**query))
+            found[name] = sorted(m.name for m in page.members)
+    await engine.dispose()
+    return found
 
 
 def test_upgrading_a_hub_with_members_indexes_their_tags_for_the_directory(empty_database_url):
@@ -113,28 +138,41 @@ def test_upgrading_a_hub_with_members_indexes_their_tags_for_the_directory(empty
         "INSERT INTO post_tag (post_id, tag_id) VALUES (1, 2), (2, 1), (3, 3)",
     ]
 
-    async def seed():
-        engine = create_engine(empty_database_url)
-        async with engine.begin() as conn:
-            for statement in rows:
-                await conn.execute(text(statement))
-        await engine.dispose()
-
-    async def search():
+    async def search_tags() -> dict[int, str]:
         engine = create_engine(empty_database_url)
         async with session_factory(engine)() as db:
             tags_of = dict((await db.execute(select(Member.id, Member.search_tags))).all())
-            viewer = await db.get(Member, 1)
-            found = {}
-            for name, query in {"kumu": {"tag": "kumu"}, "co-production": {"tag": "co-production"},
-                                "old": {"tag": "old"}, "maps+co-production": {"q": "maps", "tag": "co-production"}}.items():
-                page = await directory.search(db, viewer, directory.DirectoryQuery(**query))
-                found[name] = [m.name for m in page.members]
         await engine.dispose()
-        return tags_of, found
+        return tags_of
 
-    asyncio.run(seed())
+    asyncio.run(_seed(empty_database_url, rows))
     upgrade(empty_database_url)
-    tags_of, found = asyncio.run(search())
-    assert tags_of == {1: "1", 2: "2"}
+    assert asyncio.run(search_tags()) == {1: "1", 2: "2"}
+    found = asyncio.run(_found(empty_database_url, {
+        "kumu": {"tag": "kumu"}, "co-production": {"tag": "co-production"}, "old": {"tag": "old"},
+        "maps+co-production": {"q": "maps", "tag": "co-production"},
+    }))
     assert found == {"kumu": ["Ana"], "co-production": ["Ben"], "old": [], "maps+co-production": ["Ben"]}
+
+
+def test_the_prefix_indexes_come_and_go_with_a_hub_full_of_members(empty_database_url):
+    """0006 rebuilds SQLite's index with prefix indexes and its downgrade without; members are
+    found by the start of a word, with a tag, either way."""
+    upgrade(empty_database_url, "0005")
+    asyncio.run(_seed(empty_database_url, [
+        "INSERT INTO tag (id, slug, label) VALUES (1, 'kumu', 'Kumu')",
+        "INSERT INTO member (id, email, name, organisation, region, bio, hours_per_month, prefers, visibility,"
+        " matching, hub_role, status, search_text, search_tags, created_at, updated_at) VALUES"
+        " (1, 'ana@example.org', 'Ana', '', '', '', 0, 'either', 'members', 'active', 'member', 'active',"
+        " 'Ana maps networks', '1', '2026-01-01', '2026-01-01'),"
+        " (2, 'ben@example.org', 'Ben', '', '', '', 0, 'either', 'members', 'active', 'member', 'active',"
+        " 'Ben joins networking lunches', '', '2026-01-01', '2026-01-01')",
+        "INSERT INTO member_interest (member_id, tag_id) VALUES (1, 1)",
+    ]))
+    queries = {"netw": {"q": "netw"}, "network+kumu": {"q": "network", "tag": "kumu"}}
+    expected = {"netw": ["Ana", "Ben"], "network+kumu": ["Ana"]}
+
+    upgrade(empty_database_url)
+    assert asyncio.run(_found(empty_database_url, queries)) == expected
+    downgrade(empty_database_url, "0005")
+    assert asyncio.run(_found(empty_database_url, queries)) == expected

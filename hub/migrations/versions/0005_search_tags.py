@@ -12,7 +12,7 @@ Create Date: 2026-11-23 16:10:00
 from alembic import op
 import sqlalchemy as sa
 
-from hub.search_index import CREATE, DROP, FILL, V1_CREATE, V1_FILL
+from hub.search_index import DROP, FILL, V1_CREATE, V1_FILL, V2_CREATE
 
 
 revision = '0005'
@@ -47,7 +47,7 @@ def upgrade() -> None:
     with op.batch_alter_table('member') as batch_op:
         batch_op.add_column(sa.Column('search_tags', sa.Text(), server_default='', nullable=False))
     op.execute(_BACKFILL[dialect])
-    _run(CREATE[dialect] + FILL[dialect])
+    _run(V2_CREATE[dialect] + FILL[dialect])
 
 
 def downgrade() -> None:
