@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, and_, cast, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
+from hub.directory_page import MemberRow, load_members
 from hub.models import Member, MemberWeavingRole, Post, Tag
 from hub.search_index import FTS_TABLE, TS_CONFIG, fts5_query, tag_tsquery_text, tsquery_text, words
 from hub.tags import slugify
@@ -55,7 +55,7 @@ class DirectoryQuery:
 @dataclass
 class DirectoryPage:
     query: DirectoryQuery
-    members: list[Member]
+    members: list[MemberRow]
     total: int
     per_page: int = PER_PAGE
     pages: int = field(init=False)
@@ -137,26 +137,8 @@ def _sqlite_matches(viewer: Member, query: DirectoryQuery, tag_id: int | None) -
     return _Matches(stmt, Member.name, relevance)
 
 
-def _member_loads(viewer: Member, detail: str) -> tuple:
-    """What the page of members is loaded with: only what the caller shows, since loading the 20
-    members is most of a search's time outside SQL. Posts that nobody is shown are not loaded at
-    all (a member's closed posts are shown only to that member, hub.web.api.member_out), so the
-    collections hold a subset; these objects only feed the one response.
-    - "full": everything hub.web.api.member_out reads (interests, roles, links, posts and their tags);
-    - "card": what templates/hub/members/_card.html reads (interests and open posts, no post tags)."""
-    if detail == "card":
-        return selectinload(Member.interests), selectinload(Member.posts.and_(Post.status == "open"))
-    shown_posts = Member.posts.and_(or_(Post.status == "open", Post.member_id == viewer.id))
-    return (
-        selectinload(Member.interests),
-        selectinload(Member.weaving_roles),
-        selectinload(Member.links),
-        selectinload(shown_posts).selectinload(Post.tags),
-    )
-
-
 async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery, detail: str = "full") -> DirectoryPage:
-    """`detail`: what the page's members are loaded with, "full" or "card" (_member_loads)."""
+    """`detail`: what the page's members are read with, "full" or "card" (hub.directory_page)."""
     tag_id = None
     if query.tag:
         tag_id = await session.scalar(select(Tag.id).where(Tag.slug == slugify(query.tag)))
@@ -189,10 +171,4 @@ async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery, d
         total = await session.scalar(select(func.count()).select_from(base.subquery()))
     if not ids:
         return DirectoryPage(query=query, members=[], total=total)
-    by_id = {
-        m.id: m
-        for m in (
-            await session.scalars(select(Member).where(Member.id.in_(ids)).options(*_member_loads(viewer, detail)))
-        ).all()
-    }
-    return DirectoryPage(query=query, members=[by_id[i] for i in ids], total=total)
+    return DirectoryPage(query=query, members=await load_members(session, viewer, ids, detail), total=total)

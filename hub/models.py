@@ -84,7 +84,38 @@ class Tag(Base):
     label: Mapped[str] = mapped_column(String(80))
 
 
-class Member(Base):
+class MemberDisplay:
+    """What a member shows and may do, read from its attributes (name, status, hub_role,
+    weaving_roles): shared by the model and by the directory's plain rows (hub.directory_page)."""
+
+    @property
+    def role_names(self) -> list[str]:
+        return [r.role for r in self.weaving_roles]
+
+    @property
+    def is_weaver(self) -> bool:
+        return self.hub_role in ("weaver", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.hub_role == "admin"
+
+    @property
+    def display_name(self) -> str:
+        if self.status == "deleted":
+            return "Deleted member"
+        return self.name or "New member"
+
+
+class PostState:
+    """Whether an offer or ask is open, read from status and expires_on: shared by the model and
+    by the directory's plain rows (hub.directory_page)."""
+
+    def is_open(self, today: dt.date) -> bool:
+        return self.status == "open" and (self.expires_on is None or self.expires_on >= today)
+
+
+class Member(MemberDisplay, Base):
     __tablename__ = "member"
     __table_args__ = (
         CheckConstraint(_in("hub_role", HUB_ROLES), name="hub_role"),
@@ -132,24 +163,6 @@ class Member(Base):
         back_populates="member", cascade="all, delete-orphan", order_by="Post.id"
     )
 
-    @property
-    def role_names(self) -> list[str]:
-        return [r.role for r in self.weaving_roles]
-
-    @property
-    def is_weaver(self) -> bool:
-        return self.hub_role in ("weaver", "admin")
-
-    @property
-    def is_admin(self) -> bool:
-        return self.hub_role == "admin"
-
-    @property
-    def display_name(self) -> str:
-        if self.status == "deleted":
-            return "Deleted member"
-        return self.name or "New member"
-
 
 class MemberWeavingRole(Base):
     __tablename__ = "member_weaving_role"
@@ -168,7 +181,7 @@ class MemberLink(Base):
     url: Mapped[str] = mapped_column(String(500))
 
 
-class Post(Base):
+class Post(PostState, Base):
     """An offer (what a member can give) or an ask (a challenge they need help with)."""
 
     __tablename__ = "post"
@@ -198,9 +211,6 @@ class Post(Base):
     tags: Mapped[list[Tag]] = relationship(secondary=post_tag, order_by=Tag.label)
 
     __mapper_args__ = {"polymorphic_on": "kind"}
-
-    def is_open(self, today: dt.date) -> bool:
-        return self.status == "open" and (self.expires_on is None or self.expires_on >= today)
 
 
 class Offer(Post):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import auth, directory, members, tags
 from hub.forms import parse_post, parse_profile
+from hub.directory_page import MemberRow, PostRow
 from hub.models import Member, Post
 from hub.settings import Settings
 from hub.web.common import api_errors, require, visitor_of
@@ -121,14 +122,15 @@ class RoleIn:
     role: Literal["member", "weaver", "admin"]
 
 
-def post_out(post: Post) -> PostOut:
+def post_out(post: Post | PostRow) -> PostOut:
     return PostOut(
         id=post.id, member_id=post.member_id, kind=post.kind, title=post.title, description=post.description,
         status=post.status, tags=[t.label for t in post.tags], expires_on=post.expires_on,
     )
 
 
-def member_out(member: Member, viewer: Member, today: dt.date) -> MemberOut:
+def member_out(member: Member | MemberRow, viewer: Member, today: dt.date) -> MemberOut:
+    """From the model (one member) or a directory row (a page of them): both read alike."""
     private = viewer.id == member.id or viewer.is_weaver
     posts = [p for p in member.posts if p.is_open(today) or viewer.id == member.id]
     return MemberOut(

@@ -11,7 +11,7 @@ from hub import directory, members, tags
 from hub.forms import PostInput
 from hub.db import POSTGRESQL_SETTINGS, SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, create_engine, session_factory
 from hub.members import refresh_search_text
-from hub.models import Member, Post, Tag
+from hub.models import Member, MemberLink, Post, Tag
 from tests.support import make_member, make_post, sign_in_as
 
 
@@ -183,6 +183,30 @@ async def test_directory_results_show_others_only_open_posts_and_a_member_all_th
     page = (await client.get("/members")).text
     assert "Kumu mapping clinics" in page and "My open ask" in page
     assert "Old withdrawn ask" not in page and "My fulfilled offer" not in page
+
+@pytest.mark.parametrize("hub_role", ["member", "weaver"])
+async def test_a_member_in_the_directory_looks_as_on_their_own_api_page(client, db, settings, clock, hub_role):
+    """The directory reads its page of members as plain rows (hub.directory_page), a member's own
+    page as the model: what either shows must be the same, down to the order of tags and posts."""
+    viewer = await make_member(db, name="Viewer", hub_role=hub_role, interests=["Quality"])
+    ana = await make_member(db, name="Ana", pronouns="she/her", interests=["Kumu", "Co-production", "Art"],
+                            weaving_roles=["network_guardian", "connector"], matching="paused",
+                            matching_paused_until=clock().date() + dt.timedelta(days=30))
+    db.add_all([MemberLink(member_id=ana.id, label="Blog", url="https://example.org/b"),
+                MemberLink(member_id=ana.id, label="Site", url="https://example.org/a")])
+    await db.commit()
+    await make_post(db, ana, "offer", title="Maps", description="**Kumu** maps", tags=["Kumu", "Art", "Maps"])
+    await make_post(db, ana, "ask", title="Evaluation", tags=["Evaluation"],
+                    expires_on=clock().date() + dt.timedelta(days=3))
+    await make_post(db, ana, "ask", title="Expired", expires_on=clock().date() - dt.timedelta(days=1))
+    await make_post(db, ana, "ask", title="Withdrawn", status="withdrawn")
+    await make_post(db, viewer, "offer", title="My fulfilled offer", status="fulfilled", tags=["Quality"])
+    await sign_in_as(client, db, settings, viewer, clock())
+    items = (await client.get("/api/members")).json()["items"]
+    assert sorted(m["name"] for m in items) == ["Ana", "Viewer"]
+    for item in items:
+        assert item == (await client.get(f"/api/members/{item['id']}")).json()
+
 
 # Popular tags: the suggestions on the directory page and on the profile and post forms.
 
