@@ -12,7 +12,8 @@ templates: names and emails varied so that every member is distinct, offers and 
 the templates' posts until --posts is reached, some posts fulfilled, withdrawn or expired, a few
 members pending or suspended. Rows go in with SQLAlchemy Core in batches; member.search_text and
 member.search_tags are built as hub.members.index_for_search builds them, and the migration's
-triggers fill member_fts.
+triggers fill member_fts. The index is then tidied as `hub import-members` leaves it
+(hub.search_index.TIDY_AFTER_BULK_LOAD: FTS5 'optimize', or the GIN pending list merged).
 PostgreSQL then gets VACUUM ANALYZE (what autovacuum does after such a load); SQLite gets no
 ANALYZE, as a deployed hub never runs one.
 
@@ -75,6 +76,7 @@ from hub.db import create_engine  # noqa: E402
 from hub.demo_data import generate_community  # noqa: E402
 from hub.migrate import upgrade  # noqa: E402
 from hub.models import WEAVING_ROLES, Member, MemberWeavingRole, Post, Tag, WebSession, member_interest, post_tag  # noqa: E402
+from hub.search_index import TIDY_AFTER_BULK_LOAD  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 from hub.tags import slugify, tidy_label  # noqa: E402
 
@@ -198,6 +200,8 @@ async def load(url: str, c: Community) -> None:
             ):
                 for start in range(0, len(rows), BATCH):
                     await conn.execute(insert(table), rows[start:start + BATCH])
+            for statement in TIDY_AFTER_BULK_LOAD[engine.dialect.name]:  # as an import leaves it
+                await conn.execute(text(statement))
             if engine.dialect.name == "postgresql":
                 for table in ("tag", "member", "post"):
                     await conn.execute(text(

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import auth, tags
@@ -20,6 +20,7 @@ from hub.errors import InvalidInput
 from hub.forms import PostInput, ProfileInput, parse_post, parse_profile
 from hub.members import index_for_search
 from hub.models import HUB_ROLES, NATIONS, SECTORS, WEAVING_ROLES, Ask, Member, MemberLink, MemberWeavingRole, Offer
+from hub.search_index import TIDY_AFTER_BULK_LOAD
 
 COLUMNS = (
     "email", "name", "pronouns", "organisation", "sector", "nation", "region", "bio", "interests",
@@ -155,3 +156,5 @@ async def add_records(session: AsyncSession, records: Iterable[MemberRecord], to
     for record in records:
         await add_member(session, record, today)
     await session.flush()
+    for statement in TIDY_AFTER_BULK_LOAD[session.bind.dialect.name]:
+        await session.execute(text(statement))
