@@ -405,8 +405,8 @@ def part_of(statement: str) -> str:
         return "signed-in viewer"
     if "union all" in s and "group by" in s:
         return "popular tags"  # hub.tags.popular, on the HTML page
-    if "member_fts" in s or "count(*)" in s or s.startswith("select tag.id from tag where tag.slug"):
-        return "search"  # the tag's id is looked up first, then the index is searched
+    if "member_fts" in s or "count(*)" in s or " as hits" in s or s.startswith("select tag.id from tag where tag.slug"):
+        return "search"  # the tag's id is looked up first, then the index searched (a page, a count)
     if s.lstrip().startswith("select") and ("member_interest" in s or "post_tag" in s) and "where member.status" in s:
         return "search"
     return "load 20 members"

@@ -7,8 +7,9 @@ part of that index (member.search_tags, the ids of a member's interests and open
 intersection are ranked. Ranking every member who has a common word (86% of members have
 "network") and only then dropping those without the tag was most of a search's time.
 
-One statement finds a page and the total (count(*) OVER ()), since ordering by relevance
-or name has to look at every match anyway; a separate count runs only for a page past the end.
+A ranked search finds a page and the total in one statement (count(*) OVER ()), since ranking
+scores every match anyway; a page ordered by name (no words) is a LIMIT and a count, which spares
+sorting every match in full.
 The shapes are chosen so that neither database can pick a slow plan (bench/directory_search.py
 measures them at 50,000 members):
 - on PostgreSQL, member_fts also holds each member's status, visibility and name, so a word or tag
@@ -148,12 +149,42 @@ async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery, d
         viewer, query, tag_id
     )
     base = _filters(matches.stmt, query)
+    page = max(1, query.page)
+    if matches.relevance is None:
+        ids, total = await _page_by_name(session, base, matches.name, page)
+    else:
+        ids, total = await _page_by_relevance(session, base, matches, page)
+    if not ids:
+        return DirectoryPage(query=query, members=[], total=total)
+    return DirectoryPage(query=query, members=await load_members(session, viewer, ids, detail), total=total)
+
+
+async def _count(session: AsyncSession, base: Select) -> int:
+    return await session.scalar(select(func.count()).select_from(base.subquery()))
+
+
+async def _page_by_name(session: AsyncSession, base: Select, name: object, page: int) -> tuple[list[int], int]:
+    """A page ordered by name, and the total in a second statement: with a LIMIT the database keeps
+    only the first rows while it reads (a top-N sort), and the count reads an index alone. One
+    statement with count(*) OVER () sorted every match in full: the unfiltered directory took
+    40 ms rather than 11 ms on SQLite, 35 ms rather than 27 ms on PostgreSQL, at 50,000 members."""
+    hits = base.add_columns(name.label("name")).subquery("hits")
+    ids = list((await session.scalars(
+        select(hits.c.id).order_by(hits.c.name, hits.c.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    )).all())
+    total = await _count(session, base) if ids or page > 1 else 0
+    return ids, total
+
+
+async def _page_by_relevance(session: AsyncSession, base: Select, matches: _Matches, page: int) -> tuple[list[int], int]:
+    """A ranked page and the total in one statement (count(*) OVER ()): ranking has to score every
+    match anyway, and a second statement would find them all again."""
     # The matches with what they are ordered by, computed inside the subquery: OFFSET 0 keeps
     # PostgreSQL from pulling the subquery up and computing ts_rank above the window, which would
     # drag every match's tsvector through it (and spill it to disk).
-    relevance = matches.relevance if matches.relevance is not None else literal_column("0")
-    hits = base.add_columns(matches.name.label("name"), relevance.label("relevance")).offset(0).subquery("hits")
-    page = max(1, query.page)
+    hits = (
+        base.add_columns(matches.name.label("name"), matches.relevance.label("relevance")).offset(0).subquery("hits")
+    )
     rows = (
         await session.execute(
             select(hits.c.id, func.count().over())
@@ -162,13 +193,7 @@ async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery, d
             .offset((page - 1) * PER_PAGE)
         )
     ).all()
-    ids = [member_id_ for member_id_, _ in rows]
     if rows:
-        total = rows[0][1]
-    elif page == 1:
-        total = 0
-    else:  # past the last page: the window had no row to report the total on
-        total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    if not ids:
-        return DirectoryPage(query=query, members=[], total=total)
-    return DirectoryPage(query=query, members=await load_members(session, viewer, ids, detail), total=total)
+        return [member_id for member_id, _ in rows], rows[0][1]
+    # past the last page, the window had no row to report the total on
+    return [], (await _count(session, base) if page > 1 else 0)

@@ -147,13 +147,17 @@ async def test_search_words_cannot_break_the_query(db, community):
         assert isinstance(await search(db, community["viewer"], q=nasty), list)
 
 
-async def test_results_are_paginated(db):
-    viewer = await make_member(db, name="Viewer")
-    for i in range(45):
+@pytest.mark.parametrize("words", ["", "member"])  # ordered by name; ranked by the words
+async def test_results_are_paginated_in_order_with_the_total_on_every_page(db, words):
+    viewer = await make_member(db, name="Viewer", organisation="Elsewhere")
+    for i in reversed(range(45)):
         await make_member(db, name=f"Member {i:02d}")
-    first = await directory.search(db, viewer, directory.DirectoryQuery())
-    third = await directory.search(db, viewer, directory.DirectoryQuery(page=3))
-    assert (first.total, first.pages, len(first.members), len(third.members)) == (46, 3, 20, 6)
+    pages = [await directory.search(db, viewer, directory.DirectoryQuery(q=words, page=n)) for n in (1, 2, 3, 4)]
+    total = 45 if words else 46
+    assert [(p.total, p.pages) for p in pages] == [(total, 3)] * 4
+    assert [len(p.members) for p in pages] == [20, 20, total - 40, 0]
+    names = [m.name for p in pages for m in p.members]
+    assert names == sorted(names) and len(set(names)) == total
 
 
 async def test_the_directory_page_and_api_show_the_same_people(client, db, settings, clock, community):
