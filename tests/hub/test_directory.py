@@ -134,6 +134,14 @@ async def test_filters_by_nation_sector_role_and_what_people_have(db, community)
     assert await search(db, viewer, role="connector") == ["Ana"]
     assert await search(db, viewer, has="asks") == ["Ben"]
     assert await search(db, viewer, has="offers") == ["Ana"]
+    # and with words or a tag, through the full-text index
+    assert sorted(await search(db, viewer, q="network")) == ["Ana", "Ben"]
+    assert await search(db, viewer, q="network", has="asks") == ["Ben"]
+    assert await search(db, viewer, q="network", has="offers") == ["Ana"]
+    assert await search(db, viewer, q="network", role="connector") == ["Ana"]
+    assert await search(db, viewer, q="network", nation="wales", sector="nhs") == ["Ben"]
+    assert await search(db, viewer, tag="evaluation", has="asks") == ["Ben"]
+    assert await search(db, viewer, tag="evaluation", has="offers") == []
 
 
 async def test_weaver_only_profiles_are_hidden_from_members_but_not_from_weavers(db, community):
