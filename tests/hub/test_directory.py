@@ -182,6 +182,7 @@ async def test_directory_results_show_others_only_open_posts_and_a_member_all_th
 ):
     viewer, ana = community["viewer"], community["ana"]
     await make_post(db, ana, "ask", title="Old withdrawn ask", status="withdrawn", tags=["Kumu"])
+    await make_post(db, ana, "ask", title="Expired ask", expires_on=clock().date() - dt.timedelta(days=1))
     await make_post(db, viewer, "offer", title="My fulfilled offer", status="fulfilled", tags=["Quality"])
     await make_post(db, viewer, "ask", title="My open ask", tags=["Quality"])
     await sign_in_as(client, db, settings, viewer, clock())
@@ -194,7 +195,7 @@ async def test_directory_results_show_others_only_open_posts_and_a_member_all_th
     assert items["Ana"]["weaving_roles"] == ["connector"] and items["Ana"]["interests"] == ["Network mapping"]
     page = (await client.get("/members")).text
     assert "Kumu mapping clinics" in page and "My open ask" in page
-    assert "Old withdrawn ask" not in page and "My fulfilled offer" not in page
+    assert "Old withdrawn ask" not in page and "My fulfilled offer" not in page and "Expired ask" not in page
 
 @pytest.mark.parametrize("hub_role", ["member", "weaver"])
 async def test_a_member_in_the_directory_looks_as_on_their_own_api_page(client, db, settings, clock, hub_role):
