@@ -94,7 +94,7 @@ V1_FILL = {
 #: the lists of all the words that start alike ("network" is network, networks and networking)
 #: on every search: 24 ms rather than 16 ms to rank "network" with a tag at 50,000 members
 #: (bench/directory_search.py). Shorter starts are rarely typed; longer ones are shared by few
-#: words. The price is a larger index (about 4.5 times the words alone).
+#: words. The price is a larger index: 67 MB rather than 17 MB at 50,000 members.
 SQLITE_PREFIX_LENGTHS = "3 4 5 6 7 8 9 10 11 12"
 
 
