@@ -11,8 +11,8 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import auth, directory, members, tags
-from hub.forms import parse_post, parse_profile
 from hub.directory_page import MemberRow, PostRow
+from hub.forms import parse_post, parse_profile
 from hub.models import Member, Post
 from hub.settings import Settings
 from hub.web.common import api_errors, require, visitor_of
