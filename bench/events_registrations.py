@@ -39,9 +39,9 @@ async def run(url: str, n: int, clients: int) -> tuple[float, dict]:
     factory = session_factory(engine)
     now = utcnow()
     async with factory() as db:
-        weaver = Member(email="host@example.org", name="Host", hub_role="weaver")
+        weaver = Member(email="host@example.org", name="Host", hub_role="weaver", created_at=now)
         db.add(weaver)
-        members = [Member(email=f"r{i}@example.org", name=f"R {i}") for i in range(n)]
+        members = [Member(email=f"r{i}@example.org", name=f"R {i}", created_at=now) for i in range(n)]
         db.add_all(members)
         await db.commit()
         day = (now + dt.timedelta(days=7)).date().isoformat()

@@ -92,7 +92,7 @@ async def prepare(url: str, n: int) -> None:
     factory = session_factory(engine)
     now = utcnow()
     async with factory() as db:
-        weaver = Member(email="host@example.org", name="Host", hub_role="weaver")
+        weaver = Member(email="host@example.org", name="Host", hub_role="weaver", created_at=now)
         db.add(weaver)
         await db.commit()
         day = (now + dt.timedelta(days=7)).date().isoformat()
@@ -101,7 +101,7 @@ async def prepare(url: str, n: int) -> None:
         (event,) = await service.create_events(db, Settings(database_url=url, secret_key="bench"), weaver, data, now)
         event.starts_at, event.ends_at = now + dt.timedelta(minutes=59), now + dt.timedelta(minutes=119)
         event.taken = n
-        members = [Member(email=f"r{i}@example.org", name=f"R {i}") for i in range(n)]
+        members = [Member(email=f"r{i}@example.org", name=f"R {i}", created_at=now) for i in range(n)]
         db.add_all(members)
         await db.flush()
         earlier = now - dt.timedelta(hours=2)

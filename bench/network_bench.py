@@ -207,7 +207,7 @@ async def bench_backend(url: str, rows: dict[str, list[dict]], repeat: int) -> N
         await t.time("export hours CSV (with DB)", lambda: network.hours_csv(db, SECRET), lambda r: f"{len(r) / 1e6:.1f} MB")
         await t.time("dashboard (12 months, with DB)", lambda: network.dashboard(db, NOW), lambda r: f"{len(r)} months")
         secret = secrets.token_urlsafe(16)
-        db.add(WebSession(id_hash=auth.digest(secret), member_id=1, expires_at=NOW + dt.timedelta(days=3650)))
+        db.add(WebSession(id_hash=auth.digest(secret), member_id=1, created_at=NOW, expires_at=NOW + dt.timedelta(days=3650)))
         await db.commit()
     await engine.dispose()
 

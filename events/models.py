@@ -12,7 +12,7 @@ from typing import Optional
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime
 from hub.models import Member
 
 #: format -> (label, default agenda as (item, minutes), breakout group sizes (min, max) or None)
@@ -117,8 +117,8 @@ class Event(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     groups_published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     created_by: Mapped[Optional[Member]] = relationship(foreign_keys=[created_by_id], lazy="joined")
 

@@ -116,17 +116,17 @@ async def redeem(
         await session.rollback()
         raise InvalidLink("This sign-in link has expired or was already used. Ask for a new one below.")
     email = await session.scalar(select(LoginToken.email).where(LoginToken.token_hash == digest(secret)))
-    member, is_new = await find_or_join(session, settings, email)
+    member, is_new = await find_or_join(session, settings, email, now)
     return await open_session(session, settings, member, is_new, now, user_agent)
 
 
-async def find_or_join(session: AsyncSession, settings: Settings, email: str) -> tuple[Member, bool]:
+async def find_or_join(session: AsyncSession, settings: Settings, email: str, now: dt.datetime) -> tuple[Member, bool]:
     """The member with this (normalised) address, or a new one made under the join policy (the
     caller has checked `may_join`). Returns the member and whether they are new; not committed."""
     member = await session.scalar(select(Member).where(Member.email == email))
     if member is not None:
         return member, False
-    member = Member(email=email, status="pending" if settings.join_policy == "approval" else "active")
+    member = Member(email=email, status="pending" if settings.join_policy == "approval" else "active", created_at=now)
     try:
         async with session.begin_nested():
             session.add(member)

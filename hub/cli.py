@@ -52,7 +52,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     cmd_migrate(args)
     settings = _settings()
-    added = asyncio.run(_with_session(settings, lambda s: load_demo(s, utcnow().date(), size=args.size)))
+    added = asyncio.run(_with_session(settings, lambda s: load_demo(s, utcnow(), size=args.size)))
     print(f"Demo community: {'added ' + str(added) + ' members' if added else 'already loaded'}.")
     print("\nSign in at", settings.base_url + "/sign-in", "with one of these addresses:")
     for role, email in DEMO_ACCOUNTS.items():
@@ -101,7 +101,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         try:
             factory = session_factory(engine)
             sweeps = background_sweeps(factory, settings, utcnow)
-            await run_worker(factory, settings, SmtpTransport(settings), stop, sweeps=sweeps)
+            await run_worker(factory, settings, SmtpTransport(settings), stop, sweeps=sweeps, now=utcnow)
         finally:
             await engine.dispose()
 
@@ -113,6 +113,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from hub.auth import normalise_email
+    from hub.db import utcnow
     from hub.errors import InvalidInput
     from hub.models import Member
 
@@ -124,7 +125,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     async def work(session):  # noqa: ANN001, ANN202
         member = await session.scalar(select(Member).where(Member.email == email))
         if member is None:
-            member = Member(email=email, name=args.name or "", hub_role="admin")
+            member = Member(email=email, name=args.name or "", hub_role="admin", created_at=utcnow())
             session.add(member)
         member.hub_role, member.status = "admin", "active"
         await session.commit()
@@ -144,7 +145,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         sys.exit(f"hub: cannot read {path}: {exc}")
     try:
-        count = asyncio.run(_with_session(_settings(), lambda s: import_csv(s, text, utcnow().date())))
+        count = asyncio.run(_with_session(_settings(), lambda s: import_csv(s, text, utcnow())))
     except ImportFailed as exc:
         print(f"Nothing was imported from {path}; please fix these rows and try again:", file=sys.stderr)
         for problem in exc.problems:

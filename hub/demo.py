@@ -34,11 +34,11 @@ def demo_records(size: int, today: dt.date, seed: int = 2020) -> list[MemberReco
     return records
 
 
-async def load_demo(session: AsyncSession, today: dt.date, size: int = 320) -> int:
-    """Adds the demo community to an empty hub; does nothing if members already exist."""
+async def load_demo(session: AsyncSession, now: dt.datetime, size: int = 320) -> int:
+    """Adds the demo community to an empty hub, as joining at `now`; does nothing if members already exist."""
     if await session.scalar(select(func.count()).select_from(Member)):
         return 0
-    records = demo_records(size, today)
-    await add_records(session, records, today)
+    records = demo_records(size, now.date())
+    await add_records(session, records, now)
     await session.commit()
     return len(records)

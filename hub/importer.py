@@ -92,7 +92,8 @@ def record_from_row(row: Mapping[str, str], today: dt.date) -> MemberRecord:
     return MemberRecord(email=email, profile=profile, hub_role=hub_role, offers=posts["offers"], asks=posts["asks"])
 
 
-async def add_member(session: AsyncSession, record: MemberRecord, today: dt.date, **extra) -> Member:  # noqa: ANN003
+async def add_member(session: AsyncSession, record: MemberRecord, now: dt.datetime, **extra) -> Member:  # noqa: ANN003
+    """A new member who joins at `now`, with their posts."""
     p = record.profile
     member = Member(
         email=record.email, name=p.name, pronouns=p.pronouns, organisation=p.organisation, sector=p.sector,
@@ -100,7 +101,7 @@ async def add_member(session: AsyncSession, record: MemberRecord, today: dt.date
         visibility=p.visibility, matching=p.matching, matching_paused_until=p.matching_paused_until,
         hub_role=record.hub_role, interests=await tags.get_or_create(session, p.interests),
         weaving_roles=[MemberWeavingRole(role=r) for r in p.weaving_roles],
-        links=[MemberLink(label=link.label, url=link.url) for link in p.links], **extra,
+        links=[MemberLink(label=link.label, url=link.url) for link in p.links], created_at=now, **extra,
     )
     for cls, items in ((Offer, record.offers), (Ask, record.asks)):
         for item in items:
@@ -108,12 +109,13 @@ async def add_member(session: AsyncSession, record: MemberRecord, today: dt.date
                 cls(title=item.title, description=item.description, expires_on=item.expires_on, status="open",
                     tags=await tags.get_or_create(session, item.tags))
             )
-    index_for_search(member, today)
+    index_for_search(member, now.date())
     session.add(member)
     return member
 
 
-async def import_csv(session: AsyncSession, text: str, today: dt.date) -> int:
+async def import_csv(session: AsyncSession, text: str, now: dt.datetime) -> int:
+    today = now.date()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -147,14 +149,14 @@ async def import_csv(session: AsyncSession, text: str, today: dt.date) -> int:
         problems.append("The file has no member rows.")
     if problems:
         raise ImportFailed(problems)
-    await add_records(session, records, today)
+    await add_records(session, records, now)
     await session.commit()
     return len(records)
 
 
-async def add_records(session: AsyncSession, records: Iterable[MemberRecord], today: dt.date) -> None:
+async def add_records(session: AsyncSession, records: Iterable[MemberRecord], now: dt.datetime) -> None:
     for record in records:
-        await add_member(session, record, today)
+        await add_member(session, record, now)
     await session.flush()
     for statement in TIDY_AFTER_BULK_LOAD[session.bind.dialect.name]:
         await session.execute(text(statement))

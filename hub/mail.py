@@ -23,7 +23,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hub.db import utcnow
 from hub.models import OutboxMessage
 from hub.settings import Settings
 
@@ -194,7 +193,7 @@ async def deliver_due(
     factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     transport: Transport,
-    now: Callable[[], dt.datetime] = utcnow,
+    now: Callable[[], dt.datetime],
     limit: int = 50,
 ) -> int:
     """Claim and send one batch; returns how many were claimed."""
@@ -237,7 +236,8 @@ async def run_worker(
     transport: Transport,
     stop: asyncio.Event,
     sweeps: tuple[Callable[[], Awaitable[object]], ...] = (),
-    now: Callable[[], dt.datetime] = utcnow,
+    *,
+    now: Callable[[], dt.datetime],
 ) -> None:
     """Deliver until told to stop; idle workers poll. Sweeps are idempotent periodic jobs."""
     while not stop.is_set():

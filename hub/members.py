@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from hub import audit, mail, tags
-from hub.db import mark_read_only, utcnow
+from hub.db import mark_read_only
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.forms import PostInput, ProfileInput
 from hub.models import HUB_ROLES, POST_STATUSES, WEAVING_ROLES, Ask, Member, MemberLink, MemberWeavingRole, Offer, Post
@@ -67,6 +67,7 @@ def index_for_search(member: Member, today: dt.date) -> None:
     """Sets what the directory search reads, after any change to the profile or its posts."""
     member.search_text = build_search_text(member, today)
     member.search_tags = build_search_tags(member, today)
+    member.search_indexed_on = today
 
 
 async def refresh_search_text(session: AsyncSession, member_id: int, today: dt.date) -> None:
@@ -80,17 +81,16 @@ EXPIRY_SWEEP_DAYS = 7
 async def expired_posts_sweep(factory: async_sessionmaker[AsyncSession], clock: Callable[[], dt.datetime]) -> int:
     """The worker's periodic job: a post stops being found by its words and tags the day after it
     expires. Nothing else rewrites the member's search fields then, since expiry is a date
-    passing, not a change. Idempotent: a member refreshed today is not refreshed again today. It
+    passing, not a change. Idempotent: a member indexed today is not indexed again today. It
     looks first in a read-only transaction, so that an idle sweep never takes SQLite's write lock."""
-    now = clock()
-    today = now.date()
-    start_of_today = dt.datetime.combine(today, dt.time(), tzinfo=dt.timezone.utc)
+    today = clock().date()
     due = (
         select(Post.member_id)
         .join(Member, Member.id == Post.member_id)
         .where(
             Post.status == "open", Post.expires_on < today,
-            Post.expires_on >= today - dt.timedelta(days=EXPIRY_SWEEP_DAYS), Member.updated_at < start_of_today,
+            Post.expires_on >= today - dt.timedelta(days=EXPIRY_SWEEP_DAYS),
+            or_(Member.search_indexed_on.is_(None), Member.search_indexed_on < today),
         )
         .distinct()
     )
@@ -103,8 +103,7 @@ async def expired_posts_sweep(factory: async_sessionmaker[AsyncSession], clock: 
         member_ids = (await session.scalars(due)).all()  # again: another worker may have done them
         for member_id in member_ids:
             member = await load_member(session, member_id)
-            index_for_search(member, today)
-            member.updated_at = now  # what makes the sweep idempotent
+            index_for_search(member, today)  # sets search_indexed_on: what makes the sweep idempotent
         await session.commit()
     return len(member_ids)
 
@@ -178,7 +177,7 @@ async def set_post_status(session: AsyncSession, viewer: Member, post_id: int, s
 
 
 async def set_hub_role(
-    session: AsyncSession, actor: Member, member_id: int, role: str, now: dt.datetime | None = None
+    session: AsyncSession, actor: Member, member_id: int, role: str, now: dt.datetime
 ) -> Member:
     if not actor.is_admin:
         raise Forbidden("Only admins can change roles.")
@@ -192,7 +191,7 @@ async def set_hub_role(
         if admins <= 1:
             raise Conflict("You are the only admin; promote someone else before stepping down.")
     if member.hub_role != role:
-        audit.record(session, actor.id, "role_change", f"member:{member.id}", now or utcnow(),
+        audit.record(session, actor.id, "role_change", f"member:{member.id}", now,
                      before=member.hub_role, after=role)
     member.hub_role = role
     await session.commit()

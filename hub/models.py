@@ -151,7 +151,12 @@ class Member(MemberDisplay, Base):
     #: The ids of the tags the directory's tag filter finds the member by (interests and the tags
     #: of open posts), space-separated, kept beside search_text and indexed with it (hub.search_index).
     search_tags: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The day search_text and search_tags were last built for: the expiry sweep rebuilds a member
+    #: once on the day after a post expires. Written from the hub's clock, never the wall clock.
+    search_indexed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: A record for the member's data export only, stamped by the wall clock: no rule may compare
+    #: it with the hub's clock (tests/test_architecture.py holds that).
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     interests: Mapped[list[Tag]] = relationship(secondary=member_interest, order_by=Tag.label)
@@ -204,6 +209,7 @@ class Post(PostState, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="open")
     expires_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    #: Records for the member's data export only, stamped by the wall clock like Member.updated_at.
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -227,7 +233,7 @@ class Invite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class LoginToken(Base):
@@ -238,7 +244,7 @@ class LoginToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
@@ -250,7 +256,7 @@ class WebSession(Base):
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
 
@@ -292,7 +298,7 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
 
@@ -350,7 +356,7 @@ class MatchRound(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)  # 0..100
     message: Mapped[str] = mapped_column(Text, default="")
     scheduled: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
@@ -379,7 +385,7 @@ class Suggestion(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
 
@@ -422,7 +428,7 @@ class Introduction(Base):
     a_consent: Mapped[str] = mapped_column(String(10), default="pending")
     b_consent: Mapped[str] = mapped_column(String(10), default="pending")
     introduced_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     follow_up_due_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     follow_up_sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)

@@ -417,7 +417,7 @@ async def _sign_in(
                 "This hub is open by invitation, and there is no invitation for your address yet. "
                 "Ask a network weaver you know to invite you."
             )
-        member, is_new = await auth.find_or_join(session, settings, email)
+        member, is_new = await auth.find_or_join(session, settings, email, now)
         link = OidcIdentity(
             member_id=member.id, issuer=identity.issuer, subject=identity.subject, email=email,
             created_at=now, last_used_at=now,

@@ -82,6 +82,11 @@ def sign_in_token(message: EmailMessage) -> str:
 _seq = count(1)
 
 
+def unsaved_member(**values) -> Member:  # noqa: ANN003
+    """A bare member not yet added, for tests that add many in one transaction."""
+    return Member(created_at=START, **values)
+
+
 async def make_member(session: AsyncSession, **overrides) -> Member:  # noqa: ANN003
     """A complete, active member; any field can be overridden."""
     n = next(_seq)
@@ -89,14 +94,14 @@ async def make_member(session: AsyncSession, **overrides) -> Member:  # noqa: AN
     roles = overrides.pop("weaving_roles", [])
     values = dict(
         email=f"person{n}@example.org", name=f"Person {n}", organisation=f"Org {n}", sector="nhs",
-        nation="england", region="Yorkshire", bio="I like **networks**.", hours_per_month=2,
+        nation="england", region="Yorkshire", bio="I like **networks**.", hours_per_month=2, created_at=START,
     )
     values.update(overrides)
     member = Member(**values)
     member.interests = await get_or_create(session, interests)
     member.weaving_roles = [MemberWeavingRole(role=r) for r in roles]
     member.search_text = " ".join([member.name, member.organisation, *interests])
-    member.search_tags = build_search_tags(member, dt.date.today())  # no posts yet: the date is not read
+    member.search_tags = build_search_tags(member, START.date())  # no posts yet: the date is not read
     session.add(member)
     await session.commit()
     return member
@@ -115,7 +120,8 @@ async def make_post(session: AsyncSession, member: Member, kind: str = "ask", **
 async def session_cookie_for(session: AsyncSession, member: Member, now: dt.datetime) -> str:
     """A signed-in session made directly, for tests about what a signed-in person may do."""
     secret = secrets.token_urlsafe(32)
-    session.add(WebSession(id_hash=auth.digest(secret), member_id=member.id, expires_at=now + dt.timedelta(days=1)))
+    session.add(WebSession(id_hash=auth.digest(secret), member_id=member.id, created_at=now,
+                           expires_at=now + dt.timedelta(days=1)))
     await session.commit()
     return secret
 

@@ -14,7 +14,7 @@ from events.models import Registration
 from hub import mail
 from hub.models import Member, OutboxMessage
 from tests.events.conftest import edit_values, mails, make_event
-from tests.support import make_member
+from tests.support import make_member, unsaved_member
 
 UTC = dt.timezone.utc
 
@@ -196,7 +196,7 @@ async def test_two_workers_sweeping_and_sending_at_once_send_each_reminder_once(
 
     event = await make_event(db, settings, clock(), capacity=40)
     for i in range(40):
-        db.add(Member(email=f"w{i}@example.org", name=f"W {i}"))
+        db.add(unsaved_member(email=f"w{i}@example.org", name=f"W {i}"))
     await db.commit()
     ids = (await db.scalars(select(Member.id).where(Member.email.like("w%@example.org")))).all()
     engines = [create_engine(settings.database_url) for _ in range(2)]

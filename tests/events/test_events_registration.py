@@ -15,7 +15,7 @@ from hub.errors import Conflict
 from hub.models import Member
 from events.forms import parse_event
 from tests.events.conftest import edit_values, mails, make_event, reload_event, statuses
-from tests.support import make_member
+from tests.support import make_member, unsaved_member
 
 
 async def test_registering_gives_a_place_and_queues_a_confirmation_with_an_invite(db, settings, clock, factory):
@@ -120,7 +120,7 @@ async def test_two_hundred_concurrent_registrations_for_twenty_places_never_over
     """Several engines (as several web processes) registering at once: exactly 20 confirmed."""
     event = await make_event(db, settings, clock(), capacity=20)
     for i in range(200):
-        db.add(Member(email=f"crowd{i}@example.org", name=f"Crowd {i}"))
+        db.add(unsaved_member(email=f"crowd{i}@example.org", name=f"Crowd {i}"))
     await db.commit()
     people = list((await db.scalars(select(Member.id).where(Member.email.like("crowd%")))).all())
     engines = [create_engine(settings.database_url, pool_size=10, max_overflow=0)

@@ -19,7 +19,7 @@ from hub import mail
 from hub.db import utcnow
 from hub.models import Member, OutboxMessage
 from tests.events.conftest import make_event
-from tests.support import FixedClock, Inbox, free_port, start_smtp
+from tests.support import FixedClock, Inbox, free_port, start_smtp, unsaved_member
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ async def registered(db, settings, now: dt.datetime, n: int):  # noqa: ANN001, A
     event.starts_at, event.ends_at = zone_start, zone_start + dt.timedelta(hours=1)
     await db.commit()
     for i in range(n):
-        db.add(Member(email=f"k{i}@example.org", name=f"K {i}"))
+        db.add(unsaved_member(email=f"k{i}@example.org", name=f"K {i}"))
     await db.commit()
     ids = (await db.scalars(select(Member.id).where(Member.email.like("k%@example.org")))).all()
     for member_id in ids:
@@ -94,7 +94,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_the_next_one_finishes
 async def test_an_smtp_outage_delays_reminders_then_all_arrive_once(db, settings, clock, factory, inbox):
     event = await make_event(db, settings, clock(), capacity=5)
     for i in range(5):
-        db.add(Member(email=f"o{i}@example.org", name=f"O {i}"))
+        db.add(unsaved_member(email=f"o{i}@example.org", name=f"O {i}"))
     await db.commit()
     for member_id in (await db.scalars(select(Member.id).where(Member.email.like("o%@example.org")))).all():
         await service.register(db, settings, member_id, event.id, {}, clock())

@@ -52,7 +52,7 @@ from hub.models import (
     WebSession,
 )
 from hub.tags import get_or_create
-from tests.support import make_member, make_post, session_cookie_for
+from tests.support import make_member, make_post, session_cookie_for, unsaved_member
 
 ANON, OWNER, OTHER, WEAVER, ADMIN = "anon", "owner", "other", "weaver", "admin"
 PERSONAS = (ANON, OWNER, OTHER, WEAVER, ADMIN)
@@ -361,7 +361,7 @@ async def build_world(db, settings, now: dt.datetime) -> World:  # noqa: ANN001,
 
     # Twelve people who could help with A's ask, made in one transaction (the test's runtime matters).
     interests = await get_or_create(db, ["Network mapping", "Kumu"])
-    helpers = [Member(email=f"helper{n}.{secrets.token_hex(3)}@example.org", name=f"Helper {n}", organisation=f"Org H{n}",
+    helpers = [unsaved_member(email=f"helper{n}.{secrets.token_hex(3)}@example.org", name=f"Helper {n}", organisation=f"Org H{n}",
                       sector="nhs", nation="england", region="Yorkshire", hours_per_month=6, interests=list(interests),
                       search_text=f"Helper {n} Network mapping Kumu") for n in range(12)]
     db.add_all(helpers)

@@ -10,8 +10,8 @@ from tests.support import START
 
 
 async def test_the_demo_community_loads_once_with_every_nation_sector_and_role(db):
-    assert await load_demo(db, START.date()) >= 300
-    assert await load_demo(db, START.date()) == 0
+    assert await load_demo(db, START) >= 300
+    assert await load_demo(db, START) == 0
     nations = set((await db.scalars(select(Member.nation).distinct())).all())
     sectors = set((await db.scalars(select(Member.sector).distinct())).all())
     assert nations == {"england", "scotland", "wales", "northern_ireland"}

@@ -29,14 +29,14 @@ async def count(db, model) -> int:  # noqa: ANN001
 
 
 async def test_a_spreadsheet_of_members_is_imported_with_interests_roles_offers_and_asks(db):
-    assert await import_csv(db, GOOD, START.date()) == 2
+    assert await import_csv(db, GOOD, START) == 2
     ana = await db.scalar(select(Member).where(Member.email == "ana@example.org"))
     assert (ana.name, ana.sector, ana.nation, ana.hours_per_month) == ("Ana Jones", "third_sector", "wales", 4)
     assert await count(db, Post) == 2
 
 
 async def test_imported_members_are_found_by_the_words_and_tags_of_their_offers_and_asks(db):
-    await import_csv(db, GOOD, START.date())
+    await import_csv(db, GOOD, START)
     await db.commit()
     viewer = await make_member(db, name="Viewer", interests=[])
     found = await directory.search(db, viewer, directory.DirectoryQuery(q="clinics", tag="Kumu"))
@@ -60,7 +60,7 @@ async def test_an_import_leaves_the_directory_index_merged(db):
     than 15 ms at 50,000 members) and PostgreSQL's GIN index with a pending list to scan."""
     for _ in range(3):
         await make_member(db)  # each in its own transaction, and so its own segment
-    await import_csv(db, GOOD, START.date())
+    await import_csv(db, GOOD, START)
     assert await merge_work_left(db) == 0
 
 
@@ -74,7 +74,7 @@ async def test_every_bad_row_is_named_and_nothing_is_imported(db):
         + "taken@example.org,Taken,,,,,,,,\n"
     )
     with pytest.raises(ImportFailed) as failure:
-        await import_csv(db, bad, START.date())
+        await import_csv(db, bad, START)
     problems = "\n".join(failure.value.problems)
     assert "Row 4 (not-an-email)" in problems
     for fragment in ("Row 5 (dan@example.org): Name is required", "Row 5 (dan@example.org): Choose a sector",
@@ -88,7 +88,7 @@ async def test_every_bad_row_is_named_and_nothing_is_imported(db):
 
 async def test_a_file_without_the_required_columns_is_refused_with_the_known_columns(db):
     with pytest.raises(ImportFailed) as failure:
-        await import_csv(db, "mail,fullname\nx@example.org,X\n", START.date())
+        await import_csv(db, "mail,fullname\nx@example.org,X\n", START)
     assert "missing: email, name" in failure.value.problems[0]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.db import create_engine, session_factory
 from hub.mail import SmtpTransport, deliver_due
 from hub.models import LoginToken, Member, WebSession
-from tests.support import browser_like_client, make_member, sign_in_token, text_of, wait_for
+from tests.support import START, browser_like_client, make_member, sign_in_token, text_of, wait_for
 
 
 def csrf_from(html: str) -> str:
@@ -200,8 +200,8 @@ async def test_the_same_new_address_joining_twice_at_once_makes_one_member(setti
     from hub import auth
 
     async with factory() as first, factory() as second:
-        made, is_new = await auth.find_or_join(first, settings, "twice@example.org")
-        racing = asyncio.create_task(auth.find_or_join(second, settings, "twice@example.org"))
+        made, is_new = await auth.find_or_join(first, settings, "twice@example.org", START)
+        racing = asyncio.create_task(auth.find_or_join(second, settings, "twice@example.org", START))
         await asyncio.sleep(0.2)  # let the second reach the database and wait there for the first
         await first.commit()
         found, found_is_new = await racing
