@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import defer
 
 from hub import directory
 from hub.db import create_engine, session_factory
@@ -107,7 +108,8 @@ async def _found(url: str, queries: dict[str, dict]) -> dict[str, list[str]]:
     """The names each directory query finds, as member 1 sees them."""
     engine = create_engine(url)
     async with session_factory(engine)() as db:
-        viewer = await db.get(Member, 1)
+        # Deferred: the column came after some of the revisions these tests stop at (0007).
+        viewer = await db.get(Member, 1, options=[defer(Member.search_indexed_on)])
         found = {}
         for name, query in queries.items():
             page = await directory.search(db, viewer, directory.DirectoryQuery(**query))
