@@ -152,7 +152,7 @@ async def test_a_triangle_that_is_not_open_is_not_suggested(client, db, weaver_c
 
 
 async def test_a_declined_pair_is_never_suggested_again(client, db, weaver_csrf, triangle):
-    db.add(Suggestion(a_id=triangle["cat"].id, b_id=triangle["ben"].id, status="declined"))
+    db.add(Suggestion(a_id=triangle["cat"].id, b_id=triangle["ben"].id, status="declined", created_at=at(11)))
     await db.commit()
     assert "Suggest introducing them" not in (await client.get("/network")).text
     data = {"b": str(triangle["ben"].id), "c": str(triangle["cat"].id), "_csrf": weaver_csrf}

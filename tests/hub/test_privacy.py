@@ -102,7 +102,8 @@ async def test_the_export_includes_event_registrations_and_feedback(db, client, 
 
     alice = await make_member(db)
     event = Event(uid="e1", title="Peer assist", format="peer_assist", starts_at=clock() + dt.timedelta(days=3),
-                  ends_at=clock() + dt.timedelta(days=3, hours=1), capacity=5, taken=1)
+                  ends_at=clock() + dt.timedelta(days=3, hours=1), capacity=5, taken=1,
+                 created_at=clock(), updated_at=clock())
     db.add(event)
     await db.flush()
     registration = Registration(event_id=event.id, member_id=alice.id, status="confirmed",
@@ -287,9 +288,11 @@ async def test_deleting_gives_up_future_event_places_and_forgets_answers(db, cli
 
     alice = await make_member(db, email="alice@example.org")
     soon = Event(uid="e-soon", title="Troika", format="troika", starts_at=clock() + dt.timedelta(days=3),
-                 ends_at=clock() + dt.timedelta(days=3, hours=1), capacity=3, taken=1)
+                 ends_at=clock() + dt.timedelta(days=3, hours=1), capacity=3, taken=1,
+                 created_at=clock(), updated_at=clock())
     past = Event(uid="e-past", title="Book club", format="book_club", starts_at=clock() - dt.timedelta(days=3),
-                 ends_at=clock() - dt.timedelta(days=3) + dt.timedelta(hours=1), capacity=3, taken=1)
+                 ends_at=clock() - dt.timedelta(days=3) + dt.timedelta(hours=1), capacity=3, taken=1,
+                 created_at=clock(), updated_at=clock())
     db.add_all([soon, past])
     await db.flush()
     db.add_all([
