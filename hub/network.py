@@ -428,8 +428,8 @@ def map_data(net: Network, sector: str = "", nation: str = "", interest: str = "
 
 KUMU_ELEMENT_COLUMNS = ["ID", "Label", "Type", "Tags", "Description"]
 KUMU_CONNECTION_COLUMNS = ["ID", "From", "To", "Type", "Strength", "Direction"]
-#: Excel reads a CSV as the machine's legacy code page unless it starts with the UTF-8 byte order mark
-#: ("Siân" becomes "SiÃ¢n"); Kumu, Google Sheets and Python's utf-8-sig read past it.
+#: Excel reads a CSV in the machine's legacy code page unless it starts with the UTF-8 byte order mark
+#: ("Siân" becomes "SiÃ¢n"); BOM-aware readers (Python's utf-8-sig, for one) skip it.
 CSV_BOM = "\ufeff"
 #: Graph attributes that hold several values: GEXF's `liststring`, values joined by "|" (as in Kumu's Tags).
 LIST_ATTRIBUTES = ("interests", "kinds")

@@ -212,7 +212,7 @@ async def fresh(db: AsyncSession) -> AsyncSession:
     return db
 
 
-#: The official GEXF 1.2draft schema, as the GEXF working group publishes it (see the folder's README).
+#: The official GEXF 1.2draft schema, unchanged (where it comes from and its licence: the folder's README).
 GEXF_SCHEMA = Path(__file__).parent / "hub" / "schemas" / "gexf-1.2draft" / "gexf.xsd"
 
 
