@@ -2,6 +2,9 @@
 
 DESIGN.md §5: one stable UID per event, SEQUENCE increasing with every change sent to a
 member, METHOD:CANCEL when the event is cancelled or the member withdraws, times in UTC.
+LAST-MODIFIED is the event's last change (`updated_at`, from the hub's clock). DTSTAMP follows
+RFC 5545 3.8.7.2: in a message (METHOD) it is when the message was made; in a feed (no METHOD) it
+is the event's last change too, so a feed is byte for byte the same until an event in it changes.
 """
 
 from __future__ import annotations
@@ -38,15 +41,23 @@ def where(event: Event, confirmed: bool) -> str:
     return event.venue
 
 
+def summary(event: Event) -> str:
+    """The title, prefixed for a cancelled event: calendar apps that ignore STATUS in a subscribed
+    feed still show the word."""
+    return f"Cancelled: {event.title}" if event.status == "cancelled" else event.title
+
+
 def _vevent(event: Event, settings: Settings, *, sequence: int, confirmed: bool, stamp: dt.datetime,
-            attendee: str | None = None, cancelled: bool = False) -> VEvent:
+            attendee: str | None = None, uninvited: bool = False) -> VEvent:
+    """`uninvited`: the attendee no longer has a place (they withdrew, or the event was cancelled)."""
     v = VEvent()
     v.add("uid", uid_of(event, settings))
     v.add("sequence", sequence)
     v.add("dtstamp", stamp.astimezone(dt.timezone.utc))
+    v.add("last-modified", event.updated_at.astimezone(dt.timezone.utc))
     v.add("dtstart", event.starts_at.astimezone(dt.timezone.utc))
     v.add("dtend", event.ends_at.astimezone(dt.timezone.utc))
-    v.add("summary", event.title)
+    v.add("summary", summary(event))
     details = [event.description.strip(), f"Details: {event_url(event, settings)}"]
     if confirmed and event.is_online and event.online_link:
         details.append(f"Join: {event.online_link}")
@@ -57,13 +68,16 @@ def _vevent(event: Event, settings: Settings, *, sequence: int, confirmed: bool,
     if location:
         v.add("location", location)
     v.add("url", event_url(event, settings))
-    v.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if event.status == "cancelled":
+        v.add("status", "CANCELLED")
+    elif not uninvited:  # RFC 5546 3.2.5: a CANCEL that removes one attendee carries no STATUS
+        v.add("status", "CONFIRMED")
     organiser = vCalAddress("mailto:" + (parseaddr(settings.mail_from)[1] or "hub@example.org"))
     organiser.params["cn"] = vText("Network Weaving Hub")
     v.add("organizer", organiser)
     if attendee:
         who = vCalAddress("mailto:" + attendee)
-        who.params["partstat"] = vText("DECLINED" if cancelled else "ACCEPTED")
+        who.params["partstat"] = vText("DECLINED" if uninvited else "ACCEPTED")
         who.params["role"] = vText("REQ-PARTICIPANT")
         v.add("attendee", who)
     return v
@@ -89,23 +103,29 @@ def invite(event: Event, settings: Settings, *, attendee: str, sequence: int, st
 
 
 def cancellation(event: Event, settings: Settings, *, attendee: str, sequence: int, stamp: dt.datetime) -> str:
-    """METHOD:CANCEL: the event is cancelled, or this member withdrew."""
+    """METHOD:CANCEL: the event is cancelled (STATUS:CANCELLED), or this member withdrew (the
+    attendee is uninvited; the event itself goes on, so no STATUS)."""
     cal = _calendar("CANCEL")
     cal.add_component(
-        _vevent(event, settings, sequence=sequence, confirmed=False, stamp=stamp, attendee=attendee, cancelled=True)
+        _vevent(event, settings, sequence=sequence, confirmed=False, stamp=stamp, attendee=attendee, uninvited=True)
     )
     return cal.to_ical().decode("utf-8")
 
 
-def feed(events: Iterable[Event], settings: Settings, *, name: str, confirmed: bool, stamp: dt.datetime) -> str:
-    """A subscribable calendar (no METHOD): a member's own events, or the public open events."""
+def feed(events: Iterable[Event], settings: Settings, *, name: str, confirmed: bool) -> str:
+    """A subscribable calendar (no METHOD): a member's own events, or the public open events.
+    Nothing in it depends on when it is fetched."""
     cal = _calendar(None, name)
     for event in events:
         cal.add_component(
-            _vevent(event, settings, sequence=event.sequence, confirmed=confirmed, stamp=stamp,
-                    cancelled=event.status == "cancelled")
+            _vevent(event, settings, sequence=event.sequence, confirmed=confirmed, stamp=event.updated_at)
         )
     return cal.to_ical().decode("utf-8")
+
+
+def last_change(events: Iterable[Event]) -> dt.datetime | None:
+    """The newest change of an event in a feed (its HTTP Last-Modified); None for an empty feed."""
+    return max((e.updated_at for e in events), default=None)
 
 
 def _utc_compact(moment: dt.datetime) -> str:

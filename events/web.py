@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from typing import Any, Optional, Union
 from zoneinfo import ZoneInfo
 
@@ -348,22 +350,40 @@ class EventPages(Controller):
     # --- calendar feeds ---------------------------------------------------------------------------
 
     @get("/feed.ics")
-    async def public_feed(self, db: AsyncSession, now: dt.datetime, settings: Settings) -> Response:
+    async def public_feed(self, request: Request, db: AsyncSession, now: dt.datetime, settings: Settings) -> Response:
         events_ = await service.upcoming(db, now, limit=500)
-        body = calendar.feed(events_, settings, name="Network Weaving Hub: open events", confirmed=False, stamp=now)
-        return Response(body, media_type="text/calendar; charset=utf-8")
+        body = calendar.feed(events_, settings, name="Network Weaving Hub: open events", confirmed=False)
+        return feed_response(request, body, events_, private=False)
 
     @get("/feed/{member_id:int}/{token:str}")
     async def member_feed(
-        self, db: AsyncSession, member_id: int, token: str, now: dt.datetime, settings: Settings
+        self, request: Request, db: AsyncSession, member_id: int, token: str, now: dt.datetime, settings: Settings
     ) -> Response:
         if not notify.signature_ok(settings, "feed", member_id, token.removesuffix(".ics")):
             from hub.errors import NotFound
 
             raise NotFound("There is no such calendar.")
         events_ = await service.member_feed_events(db, member_id, now)
-        body = calendar.feed(events_, settings, name="My events (Network Weaving Hub)", confirmed=True, stamp=now)
-        return Response(body, media_type="text/calendar; charset=utf-8")
+        body = calendar.feed(events_, settings, name="My events (Network Weaving Hub)", confirmed=True)
+        return feed_response(request, body, events_, private=True)
+
+
+def feed_response(request: Request, body: str, events_: list[Event], *, private: bool) -> Response:
+    """Calendar apps poll their feeds: an unchanged feed answers 304 to its ETag, without a body.
+    The ETag is the body's digest (a feed does not depend on when it is fetched). Last-Modified is
+    the newest change of an event in it, for people to read; it is not taken as a validator
+    (If-Modified-Since), since an event that leaves the feed changes it without changing any event."""
+    etag = '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
+    # The personal feed holds online links: no shared cache keeps it. Either way, ask before reusing.
+    headers = {"etag": etag, "cache-control": "private, no-cache" if private else "no-cache"}
+    changed = calendar.last_change(events_)
+    if changed is not None:
+        headers["last-modified"] = format_datetime(changed.astimezone(dt.timezone.utc), usegmt=True)
+    # RFC 9110 13.1.2: If-None-Match compares weakly (W/ is ignored) and "*" matches any feed.
+    offered = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
+    if etag in offered or "*" in offered:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type="text/calendar", headers=headers)
 
 
 # --- JSON API ----------------------------------------------------------------------------------------

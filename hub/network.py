@@ -26,6 +26,7 @@ from itertools import combinations
 from typing import Iterable
 
 import networkx as nx
+from networkx.readwrite.gexf import GEXFWriter
 from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -426,7 +427,12 @@ def map_data(net: Network, sector: str = "", nation: str = "", interest: str = "
 # --- Exports ------------------------------------------------------------------------------------
 
 KUMU_ELEMENT_COLUMNS = ["ID", "Label", "Type", "Tags", "Description"]
-KUMU_CONNECTION_COLUMNS = ["ID", "From", "To", "Type", "Strength"]
+KUMU_CONNECTION_COLUMNS = ["ID", "From", "To", "Type", "Strength", "Direction"]
+#: Excel reads a CSV in the machine's legacy code page unless it starts with the UTF-8 byte order mark
+#: ("Siân" becomes "SiÃ¢n"); BOM-aware readers (Python's utf-8-sig, for one) skip it.
+CSV_BOM = "\ufeff"
+#: Graph attributes that hold several values: GEXF's `liststring`, values joined by "|" (as in Kumu's Tags).
+LIST_ATTRIBUTES = ("interests", "kinds")
 
 
 def _spreadsheet_safe(value: object) -> object:
@@ -438,6 +444,7 @@ def _spreadsheet_safe(value: object) -> object:
 
 def _csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()
+    out.write(CSV_BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
@@ -473,6 +480,7 @@ def kumu_connections(net: Network) -> list[dict]:
             out.append({
                 "ID": f"{kind.replace('_', '-')}-{ka}-{kb}", "From": ka, "To": kb,
                 "Type": KIND_LABELS.get(kind, kind), "Strength": edge.kinds[kind],
+                "Direction": "undirected",  # meeting goes both ways; Kumu's default would draw an arrow
             })
     return out
 
@@ -496,7 +504,7 @@ def kumu_json(net: Network) -> str:
     ]
     connections = [
         {"id": c["ID"], "from": c["From"], "to": c["To"], "type": c["Type"], "strength": c["Strength"],
-         "direction": "undirected"}
+         "direction": c["Direction"]}
         for c in kumu_connections(net)
     ]
     return json.dumps({"elements": elements, "connections": connections}, ensure_ascii=False, indent=1)
@@ -519,8 +527,17 @@ def export_graph(net: Network) -> nx.Graph:
 
 
 def gexf(net: Network) -> bytes:
+    """GEXF 1.2draft that the official XSD accepts: networkx's writer, less the `graph/@name` that
+    the schema does not allow (networkx always writes one), with the list attributes as `liststring`."""
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    writer.add_graph(export_graph(net))
+    graph = writer.graph_element
+    graph.attrib.pop("name", None)
+    for attribute in graph.iter("attribute"):
+        if attribute.get("title") in LIST_ATTRIBUTES:
+            attribute.set("type", "liststring")
     out = io.BytesIO()
-    nx.write_gexf(export_graph(net), out)
+    writer.write(out)
     return out.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import re
 import secrets
 import socket
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from itertools import count
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,3 +210,15 @@ async def fresh(db: AsyncSession) -> AsyncSession:
     await db.commit()
     db.expunge_all()
     return db
+
+
+#: The official GEXF 1.2draft schema, unchanged (where it comes from and its licence: the folder's README).
+GEXF_SCHEMA = Path(__file__).parent / "hub" / "schemas" / "gexf-1.2draft" / "gexf.xsd"
+
+
+def gexf_problems(data: bytes) -> list[str]:
+    """What the official GEXF 1.2draft XSD refuses in `data` (nothing is fetched: the schema is local)."""
+    import xmlschema
+
+    schema = xmlschema.XMLSchema10(GEXF_SCHEMA)
+    return [f"{e.path}: {e.reason}" for e in schema.iter_errors(io.BytesIO(data), use_location_hints=False)]

@@ -88,3 +88,15 @@ def test_no_rule_compares_a_column_stamped_by_the_wall_clock():
                     and (node.value.id, node.attr) in forbidden:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
     assert found == [], found
+
+
+# --- Media types: Litestar appends "; charset=<encoding>" to every text/* media type it is given, so a
+# media type that names its charset goes out with two ("text/csv; charset=utf-8; charset=utf-8").
+
+
+def test_no_text_media_type_in_the_code_names_its_own_charset():
+    found = [f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}" for path in SOURCES
+             for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and node.value.startswith("text/") and "charset" in node.value]
+    assert found == [], found

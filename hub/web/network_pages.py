@@ -19,14 +19,14 @@ from hub.web.common import page, require, see_other
 
 NETWORK_NOTICES = {"triangle-suggested": "Suggested: the introduction is waiting in the weavers' queue."}
 EXPORTS = {
-    # path: (title, media type, what it is)
-    "kumu-elements.csv": ("Kumu elements (CSV)", "text/csv; charset=utf-8", "One row per member: ID, Label, Type (sector), Tags (interests), Description."),
-    "kumu-connections.csv": ("Kumu connections (CSV)", "text/csv; charset=utf-8", "One row per pair and kind of meeting: ID, From, To, Type, Strength."),
+    # path: (title, media type, what it is). Litestar adds "; charset=utf-8" to text/* types itself.
+    "kumu-elements.csv": ("Kumu elements (CSV)", "text/csv", "One row per member: ID, Label, Type (sector), Tags (interests), Description."),
+    "kumu-connections.csv": ("Kumu connections (CSV)", "text/csv", "One row per pair and kind of meeting: ID, From, To, Type, Strength, Direction."),
     "kumu.json": ("Kumu blueprint (JSON)", "application/json", "Elements and connections in one file, for Kumu's JSON import."),
     "network.gexf": ("Gephi (GEXF)", "application/gexf+xml", "Members with label, sector and nation; connections with weight."),
     "network.graphml": ("GraphML", "application/graphml+xml", "The same graph, for Gephi, yEd, Cytoscape and others."),
-    "introductions.csv": ("Introductions report (CSV)", "text/csv; charset=utf-8", "Every introduction, its status and the hours recorded against it."),
-    "hours.csv": ("Hours report (CSV)", "text/csv; charset=utf-8", "Every timebank exchange: who gave, who received, how many hours."),
+    "introductions.csv": ("Introductions report (CSV)", "text/csv", "Every introduction, its status and the hours recorded against it."),
+    "hours.csv": ("Hours report (CSV)", "text/csv", "Every timebank exchange: who gave, who received, how many hours."),
 }
 
 

@@ -28,7 +28,7 @@ class SecurityPages(Controller):
     async def security_page(self, request: Request, viewer: Member | None, settings: Settings) -> Template:
         return page(request, "hub/security.html", viewer, contact=security_contact(settings))
 
-    @get("/.well-known/security.txt", media_type="text/plain; charset=utf-8")
+    @get("/.well-known/security.txt", media_type="text/plain")
     async def security_txt(self, settings: Settings, now: dt.datetime) -> Response:
         expires = (now + dt.timedelta(days=SECURITY_TXT_DAYS)).replace(microsecond=0)
         lines = [
@@ -38,4 +38,4 @@ class SecurityPages(Controller):
             f"Canonical: {settings.base_url}/.well-known/security.txt",
             f"Policy: {settings.base_url}/security",
         ]
-        return Response("\n".join(lines) + "\n", media_type="text/plain; charset=utf-8")
+        return Response("\n".join(lines) + "\n", media_type="text/plain")

@@ -169,7 +169,31 @@ async def test_every_ics_parses_keeps_its_uid_and_raises_its_sequence(db, settin
         assert e["dtstart"].dt.tzinfo is not None and e["dtstart"].dt.utcoffset() == dt.timedelta(0)
         assert e["dtend"].dt > e["dtstart"].dt and "dtstamp" in e
     assert "https://meet.example.org/new" in str(events_[1]["location"])
-    assert str(events_[2]["status"]) == "CANCELLED"
+    assert "status" not in events_[2]  # the withdrawal uninvites Ana; the event goes on
+
+
+async def test_a_withdrawal_uninvites_the_member_and_only_a_cancelled_event_says_cancelled(
+    db, settings, clock, factory
+):
+    organiser = await make_member(db, hub_role="weaver")
+    event = await make_event(db, settings, clock(), organiser=organiser, title="Book club")
+    ana, ben = await make_member(db), await make_member(db)
+    async with factory() as s:
+        await service.register(s, settings, ana.id, event.id, {}, clock())
+        await service.register(s, settings, ben.id, event.id, {}, clock())
+        await service.withdraw_member(s, settings, ana.id, event.id, clock())
+    (withdrawn,) = [ics_of(m) for m in await mails(db, ":ics:")
+                    if m.to_addr == ana.email and m.headers[mail.CALENDAR_KEY]["method"] == "CANCEL"]
+    uninvite = vevent(withdrawn)
+    # RFC 5546 3.2.5: a CANCEL that removes one attendee names them and carries no STATUS (that cancels the event).
+    assert str(withdrawn["method"]) == "CANCEL" and "status" not in uninvite
+    assert str(uninvite["attendee"]) == f"mailto:{ana.email}" and str(uninvite["summary"]) == "Book club"
+    clock.advance(hours=1)
+    async with factory() as s:
+        await service.cancel_event(s, settings, organiser, event.id, clock())
+    cancel = vevent([ics_of(m) for m in await mails(db, ":ics:") if m.to_addr == ben.email][-1])
+    assert str(cancel["status"]) == "CANCELLED" and str(cancel["summary"]) == "Cancelled: Book club"
+    assert cancel["dtstamp"].dt == clock() and cancel["last-modified"].dt == clock()
 
 
 async def test_event_mail_reaches_smtp_with_text_html_and_the_invite(db, settings, clock, factory, inbox):

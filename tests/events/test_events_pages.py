@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from email.utils import format_datetime
 
 from icalendar import Calendar
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from events import notify
 from events.models import Event, EventPreference, Registration
 from hub.models import OutboxMessage
-from tests.events.conftest import mails, make_event, reload_event
+from tests.events.conftest import edit_values, mails, make_event, reload_event
 from tests.support import make_member, sign_in_as
 
 
@@ -151,6 +152,73 @@ async def test_feeds_are_valid_calendars_and_the_personal_one_needs_its_secret(c
     mine = await client.get(notify.feed_path(settings, ana.id))
     assert mine.status_code == 200 and "meet.example.org/room-1" in mine.text.replace("\r\n ", "")
     assert (await client.get(f"/events/feed/{ana.id}/wrong.ics")).status_code == 404
+
+
+async def test_both_feeds_name_their_charset_once(client, db, settings, clock):
+    ana = await make_member(db)
+    for path in ("/events/feed.ics", notify.feed_path(settings, ana.id)):
+        response = await client.get(path)
+        assert response.status_code == 200 and response.headers["content-type"] == "text/calendar; charset=utf-8"
+
+
+def feed_event(response) -> dict:  # noqa: ANN001
+    (event,) = Calendar.from_ical(response.text).walk("VEVENT")
+    return event
+
+
+async def test_a_feed_stays_the_same_until_its_event_changes_and_answers_304_to_its_etag(client, db, settings, clock):
+    from events import service
+    from events.forms import parse_event
+
+    organiser = await make_member(db, hub_role="weaver")
+    event = await make_event(db, settings, clock(), organiser=organiser)
+    created = clock()
+    ana = await make_member(db)
+    await service.register(db, settings, ana.id, event.id, {}, clock())
+    for path in ("/events/feed.ics", notify.feed_path(settings, ana.id)):
+        clock.advance(hours=1)
+        first = await client.get(path)
+        clock.advance(hours=3)
+        again = await client.get(path)
+        assert again.content == first.content, path  # nothing changed, so nothing to download again
+        # RFC 5545 3.8.7.2: without METHOD, DTSTAMP is when the event's information last changed.
+        assert feed_event(first)["dtstamp"].dt == created and feed_event(first)["last-modified"].dt == created
+        etag = first.headers["etag"]
+        assert etag.startswith('"') and again.headers["etag"] == etag
+        assert first.headers["last-modified"] == format_datetime(created, usegmt=True)
+        for validator in (etag, f"W/{etag}", f'"something-else", {etag}', "*"):
+            unchanged = await client.get(path, headers={"if-none-match": validator})
+            assert unchanged.status_code == 304 and unchanged.content == b"", (path, validator)
+            assert unchanged.headers["etag"] == etag
+        assert (await client.get(path, headers={"if-none-match": '"something-else"'})).status_code == 200
+    clock.advance(days=1)
+    edited = clock()
+    await service.update_event(db, settings, organiser, event.id,
+                               parse_event(edit_values(event, title="Peer assist, renamed"), clock()), clock())
+    for path in ("/events/feed.ics", notify.feed_path(settings, ana.id)):
+        changed = await client.get(path, headers={"if-none-match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        assert str(feed_event(changed)["summary"]) == "Peer assist, renamed"
+        assert feed_event(changed)["dtstamp"].dt == edited and feed_event(changed)["last-modified"].dt == edited
+        assert changed.headers["last-modified"] == format_datetime(edited, usegmt=True)
+
+
+async def test_a_cancelled_event_stays_in_the_members_feed_marked_cancelled(client, db, settings, clock):
+    from events import service
+
+    organiser = await make_member(db, hub_role="weaver")
+    event = await make_event(db, settings, clock(), organiser=organiser, title="Book club")
+    ana = await make_member(db)
+    await service.register(db, settings, ana.id, event.id, {}, clock())
+    clock.advance(hours=2)
+    await service.cancel_event(db, settings, organiser, event.id, clock())
+    cancelled = feed_event(await client.get(notify.feed_path(settings, ana.id)))
+    assert str(cancelled["status"]) == "CANCELLED"
+    # Calendar apps that ignore STATUS in a subscribed feed still show the word.
+    assert str(cancelled["summary"]) == "Cancelled: Book club"
+    assert cancelled["dtstamp"].dt == clock() and int(cancelled["sequence"]) == 1
+    public = Calendar.from_ical((await client.get("/events/feed.ics")).text)
+    assert public.walk("VEVENT") == []
 
 
 async def test_times_show_in_the_readers_zone_online_and_the_venues_in_person(client, db, settings, clock):

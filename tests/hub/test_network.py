@@ -16,9 +16,11 @@ import json
 
 import networkx as nx
 import pytest
+import xmlschema
 
 from hub import network
 from hub.network import build_network, make_person
+from tests.support import gexf_problems
 
 SECRET = "test-secret"
 AT = dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc)
@@ -26,6 +28,7 @@ MAPPING = ("network-mapping", "Network mapping")
 COPRO = ("co-production", "Co-production")
 SAFETY = ("psychological-safety", "Psychological safety")
 GARDEN = ("gardening", "Gardening")
+BOM = "\ufeff"
 
 
 def community():
@@ -139,13 +142,18 @@ def test_anonymous_keys_are_stable_and_not_the_member_id():
 # --- Exports --------------------------------------------------------------------------------------
 
 
+def sheet(text: str) -> str:
+    """The CSV as a reader that knows the UTF-8 BOM (Excel, Python's utf-8-sig) sees it."""
+    return text.encode("utf-8").decode("utf-8-sig")
+
+
 def rows(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(sheet(text))))
 
 
 def test_kumu_element_csv_has_exactly_kumus_columns_with_pipe_separated_tags():
     text = network.kumu_elements_csv(community())
-    assert text.splitlines()[0] == "ID,Label,Type,Tags,Description"
+    assert sheet(text).splitlines()[0] == "ID,Label,Type,Tags,Description"
     ann = rows(text)[0]
     assert ann == {"ID": "m1", "Label": "Ann", "Type": "NHS", "Tags": "Co-production|Network mapping",
                    "Description": "Org A · England"}
@@ -153,15 +161,39 @@ def test_kumu_element_csv_has_exactly_kumus_columns_with_pipe_separated_tags():
 
 def test_kumu_connection_csv_has_kumus_columns_and_one_id_per_pair_and_kind():
     text = network.kumu_connections_csv(community())
-    assert text.splitlines()[0] == "ID,From,To,Type,Strength"
+    assert sheet(text).splitlines()[0] == "ID,From,To,Type,Strength,Direction"
     found = rows(text)
     assert len(found) == 6
     ids = [r["ID"] for r in found]
     assert len(set(ids)) == 6 and all("_" not in i for i in ids)  # Kumu's search breaks on underscores
-    assert {"ID": "event-group-m1-m2", "From": "m1", "To": "m2", "Type": "Event group", "Strength": "1"} in found
+    assert {"ID": "event-group-m1-m2", "From": "m1", "To": "m2", "Type": "Event group", "Strength": "1",
+            "Direction": "undirected"} in found
     # Connections refer to element IDs, as Kumu requires once elements have IDs.
     element_ids = {r["ID"] for r in rows(network.kumu_elements_csv(community()))}
     assert {r["From"] for r in found} | {r["To"] for r in found} <= element_ids
+
+
+def test_kumu_draws_every_connection_undirected_from_the_sheet_as_from_the_blueprint():
+    # Without a Direction column Kumu draws each connection as an arrow from "From" to "To", but
+    # meeting someone goes both ways.
+    sheet_rows = rows(network.kumu_connections_csv(community()))
+    assert sheet_rows and {r["Direction"] for r in sheet_rows} == {"undirected"}
+    assert {c["direction"] for c in json.loads(network.kumu_json(community()))["connections"]} == {"undirected"}
+
+
+@pytest.mark.parametrize("writer", [network.kumu_elements_csv, network.kumu_connections_csv])
+def test_csv_exports_start_with_one_utf8_bom_so_excel_reads_them_as_utf8(writer):
+    text = writer(community())
+    assert text.startswith(BOM) and BOM not in text[1:]
+    assert list(csv.DictReader(io.StringIO(sheet(text))).fieldnames)[0] == "ID"  # not "\ufeffID"
+
+
+def test_names_with_accents_survive_the_round_trip_through_a_bom_aware_reader():
+    people = [make_person(SECRET, 1, "Siân Café", sector="nhs", interests=[("llwyn", "Llŵyn")])]
+    data = network.kumu_elements_csv(build_network(people, [])).encode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbf")
+    [row] = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    assert (row["ID"], row["Label"], row["Tags"]) == ("m1", "Siân Café", "Llŵyn")
 
 
 def test_kumu_export_ids_are_the_same_on_a_second_export_so_reimport_updates():
@@ -186,6 +218,25 @@ def test_gephi_exports_read_back_with_networkx(reader, writer):
     ann = graph.nodes["m1"]
     assert (ann["label"], ann["sector"], ann["nation"]) == ("Ann", "NHS", "England")
     assert graph.edges["m1", "m2"]["weight"] == 2.0
+
+
+def test_gexf_is_valid_against_the_official_gexf_1_2draft_schema():
+    data = network.gexf(community())
+    assert gexf_problems(data) == []
+    # The schema is strict: the check does find what it does not allow (networkx writes graph/@name).
+    assert gexf_problems(data.replace(b'<graph ', b'<graph name="" ', 1)) != []
+
+
+def test_gexf_writes_interests_and_kinds_as_liststring_attributes():
+    data = network.gexf(community())
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    root = xmlschema.XMLResource(io.BytesIO(data)).root
+    types = {a.get("title"): a.get("type") for a in root.iterfind(".//g:attributes/g:attribute", ns)}
+    assert types == {"sector": "string", "nation": "string", "organisation": "string", "interests": "liststring",
+                     "kinds": "liststring"}
+    graph = nx.read_gexf(io.BytesIO(data))
+    assert graph.nodes["m1"]["interests"].split("|") == ["Co-production", "Network mapping"]
+    assert graph.edges["m1", "m2"]["kinds"].split("|") == ["event_group", "introduction"]
 
 
 @pytest.mark.parametrize("writer", [network.gexf, network.graphml])

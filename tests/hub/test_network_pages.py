@@ -15,9 +15,16 @@ from sqlalchemy import select
 from hub import network
 from hub.models import Connection, Exchange, FollowUpAnswer, Introduction, MemberPreference, Suggestion
 from hub.web.network_pages import EXPORTS
-from tests.support import make_member, sign_in_as
+from tests.support import gexf_problems, make_member, sign_in_as
 
 GET_ROUTES = ["/network", "/network/map.json", "/network/dashboard"] + [f"/network/export/{n}" for n in EXPORTS]
+CSV_EXPORTS = [n for n in EXPORTS if n.endswith(".csv")]
+BOM = b"\xef\xbb\xbf"
+
+
+def csv_rows(body: bytes) -> list[dict]:
+    """Rows as a BOM-aware reader (Excel, Python's utf-8-sig) reads the file."""
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def at(month: int, day: int = 10) -> dt.datetime:
@@ -178,19 +185,43 @@ async def test_every_export_downloads_parses_and_keeps_hidden_members_anonymous(
         assert graph.number_of_edges() == 3
         ben = graph.nodes[f"m{triangle['ben'].id}"]
         assert (ben["label"], ben["sector"], ben["nation"]) == ("Ben Example", "Third sector", "Wales")
-    elements = list(csv.DictReader(io.StringIO(bodies["kumu-elements.csv"].decode())))
+    assert gexf_problems(bodies["network.gexf"]) == []
+    elements = csv_rows(bodies["kumu-elements.csv"])
     assert list(elements[0]) == ["ID", "Label", "Type", "Tags", "Description"]
-    connections = list(csv.DictReader(io.StringIO(bodies["kumu-connections.csv"].decode())))
-    assert list(connections[0]) == ["ID", "From", "To", "Type", "Strength"]
+    connections = csv_rows(bodies["kumu-connections.csv"])
+    assert list(connections[0]) == ["ID", "From", "To", "Type", "Strength", "Direction"]
+    assert {c["Direction"] for c in connections} == {"undirected"}
     blueprint = json.loads(bodies["kumu.json"])
     assert len(blueprint["elements"]) == 6 and len(blueprint["connections"]) == 3
-    [row] = list(csv.DictReader(io.StringIO(bodies["introductions.csv"].decode())))
+    [row] = csv_rows(bodies["introductions.csv"])
     assert (row["member_a"].startswith("Anonymous member"), row["member_b"], row["status"], row["hours_recorded"]) == (
         True, "Ann Example", "met", "2")
-    [row] = list(csv.DictReader(io.StringIO(bodies["hours.csv"].decode())))
+    [row] = csv_rows(bodies["hours.csv"])
     assert (row["giver"].startswith("Anonymous member"), row["receiver"], row["hours"]) == (True, "Ann Example", "2")
     assert row["giver_sector"] == ""  # nothing about a hidden member but the pseudonym
     assert (await client.get("/network/export/secrets.csv")).status_code == 404
+
+
+@pytest.mark.parametrize("name", CSV_EXPORTS)
+async def test_every_csv_export_names_its_charset_once_and_starts_with_a_bom_for_excel(
+    client, db, weaver_csrf, triangle, name
+):
+    db.add(Exchange(giver_id=triangle["ben"].id, receiver_id=triangle["ann"].id, hours=1, at=at(10)))
+    db.add(Introduction(a_id=triangle["ben"].id, b_id=triangle["ann"].id, status="met", created_at=at(9)))
+    await db.commit()
+    response = await client.get(f"/network/export/{name}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(BOM) and BOM not in response.content[len(BOM):]
+    rows = csv_rows(response.content)
+    assert rows and not any(key.startswith("\ufeff") for key in rows[0])
+
+
+@pytest.mark.parametrize("name", ["network.gexf", "network.graphml", "kumu.json"])
+async def test_other_exports_keep_their_own_media_type(client, weaver_csrf, triangle, name):
+    response = await client.get(f"/network/export/{name}")
+    assert response.headers["content-type"] == EXPORTS[name][1]
+    assert "charset" not in EXPORTS[name][1] and not response.content.startswith(BOM)
 
 
 async def test_the_dashboard_counts_month_by_month(client, db, clock, weaver_csrf):
