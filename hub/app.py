@@ -8,7 +8,6 @@ import gc
 import logging
 import os
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
 from litestar import Litestar, Request, Response
@@ -22,6 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from events.web import EventApi, EventPages
 from hub import db as hubdb
+from hub import paths
 from hub.errors import DomainError
 from hub.mail import SmtpTransport, run_worker
 from hub.markup import render_markdown
@@ -49,7 +49,6 @@ from hub.web.security_pages import SecurityPages
 from hub.web.weaving_api import WeavingApi
 from hub.web.weaving_pages import WeavingPages
 
-ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("hub")
 
 
@@ -181,7 +180,7 @@ def create_app(
             WeavingPages, WeavingApi, SecurityPages,
             PrivacyPages, PrivacyApi,
             EventPages, EventApi,
-            create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),
+            create_static_files_router(path="/static", directories=[paths.STATIC], include_in_schema=False),
         ],
         dependencies={
             "db": Provide(provide_db),
@@ -190,7 +189,7 @@ def create_app(
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         template_config=TemplateConfig(
-            directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=template_engine
+            directory=paths.TEMPLATES, engine=JinjaTemplateEngine, engine_callback=template_engine
         ),
         middleware=[DefineMiddleware(security_middleware, settings=settings)],
         before_request=check_request,
