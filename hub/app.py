@@ -14,7 +14,6 @@ from litestar import Litestar, Request, Response
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -191,7 +190,6 @@ def create_app(
         template_config=TemplateConfig(
             directory=paths.TEMPLATES, engine=JinjaTemplateEngine, engine_callback=template_engine
         ),
-        middleware=[DefineMiddleware(security_middleware, settings=settings)],
         before_request=check_request,
         exception_handlers={
             DomainError: handle_domain_error,
@@ -204,6 +202,9 @@ def create_app(
         lifespan=[lifespan],
         debug=False,
     )
+    # Around everything Litestar does, routing and exception handlers included: route middleware never sees
+    # a 404, a 405 or a foreign Host on an unknown path, and those answers need the headers too.
+    app.asgi_handler = security_middleware(app.asgi_handler, settings)
     app.state.settings = settings
     app.state.session_factory = factory
     app.state.engine = engine
