@@ -8,20 +8,19 @@ import gc
 import logging
 import os
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
 from litestar import Litestar, Request, Response
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from events.web import EventApi, EventPages
 from hub import db as hubdb
+from hub import paths
 from hub.errors import DomainError
 from hub.mail import SmtpTransport, run_worker
 from hub.markup import render_markdown
@@ -49,7 +48,6 @@ from hub.web.security_pages import SecurityPages
 from hub.web.weaving_api import WeavingApi
 from hub.web.weaving_pages import WeavingPages
 
-ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("hub")
 
 
@@ -181,7 +179,7 @@ def create_app(
             WeavingPages, WeavingApi, SecurityPages,
             PrivacyPages, PrivacyApi,
             EventPages, EventApi,
-            create_static_files_router(path="/static", directories=[ROOT / "hub" / "static"], include_in_schema=False),
+            create_static_files_router(path="/static", directories=[paths.STATIC], include_in_schema=False),
         ],
         dependencies={
             "db": Provide(provide_db),
@@ -190,9 +188,8 @@ def create_app(
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         template_config=TemplateConfig(
-            directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=template_engine
+            directory=paths.TEMPLATES, engine=JinjaTemplateEngine, engine_callback=template_engine
         ),
-        middleware=[DefineMiddleware(security_middleware, settings=settings)],
         before_request=check_request,
         exception_handlers={
             DomainError: handle_domain_error,
@@ -205,6 +202,9 @@ def create_app(
         lifespan=[lifespan],
         debug=False,
     )
+    # Around everything Litestar does, routing and exception handlers included: route middleware never sees
+    # a 404, a 405 or a foreign Host on an unknown path, and those answers need the headers too.
+    app.asgi_handler = security_middleware(app.asgi_handler, settings)
     app.state.settings = settings
     app.state.session_factory = factory
     app.state.engine = engine

@@ -1,6 +1,6 @@
 """Set-up in one command, with nothing but Python 3.11: `python3.11 -m hub.bootstrap demo|test`.
 
-It makes .venv, installs the hub into it (again only when pyproject.toml changed), installs the
+It makes .venv, installs the hub into it (again only when pyproject.toml or setup.py changed), installs the
 browser-test helpers from npm when npm is there, and then runs the hub's own command. This file
 uses the standard library only, because it runs before anything is installed.
 """
@@ -33,7 +33,8 @@ def ensure_venv(extras: str) -> None:
         say("creating .venv")
         run(sys.executable, "-m", "venv", str(VENV))
     stamp = VENV / f".installed-{extras or 'base'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # setup.py lists the packages the install maps, so a change there needs a reinstall too.
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "setup.py"))).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     say(f"installing the hub{' with ' + extras if extras else ''} into .venv (first run takes a few minutes)")

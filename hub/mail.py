@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from pathlib import Path
 from contextlib import asynccontextmanager
 from typing import AsyncContextManager, AsyncIterator, Awaitable, Callable, Protocol
 
@@ -23,12 +22,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hub import paths
 from hub.models import OutboxMessage
 from hub.settings import Settings
 
 log = logging.getLogger("hub.mail")
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATES = paths.TEMPLATES / "email"
 MAX_ATTEMPTS = 8
 #: Reserved key in an outbox row's headers: a text/calendar invite (.ics) to attach, with its METHOD.
 #: Kept in the headers JSON so the outbox table needs no column for it; never sent as a header.

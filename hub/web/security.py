@@ -32,6 +32,15 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
     "cross-origin-opener-policy": "same-origin",
 }
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    """What every answer carries. HSTS only in production over HTTPS (COOKIE_SECURE): from a developer's
+    machine it would keep browsers off http://localhost for a year."""
+    if settings.is_production and settings.cookie_secure:
+        return {**SECURITY_HEADERS, "strict-transport-security": HSTS}
+    return dict(SECURITY_HEADERS)
 
 
 def session_cookie_header(settings: Settings, value: str, max_age: int | None) -> str:
@@ -72,24 +81,22 @@ async def bad_host(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def security_middleware(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """Wraps the whole app, outside Litestar's routing and exception handlers (hub.app puts it there): so
+    404s, 405s, error pages, static files and the refusal of a foreign host all carry the security headers,
+    and the host check runs before any route is looked up."""
     allowed = {h.lower() for h in settings.allowed_hosts} | {urlsplit(settings.base_url).hostname or ""}
+    headers_for_all = security_headers(settings)
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        if not host_allowed(scope, allowed):
-            await bad_host(scope, receive, send)
-            return
-        visitor = read_cookie(scope, settings.session_cookie)
         new_visitor = None
-        if not visitor or len(visitor) > 200:
-            visitor = new_visitor = auth.new_anonymous_visitor()
-        scope.setdefault("state", {})["visitor"] = visitor
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in headers_for_all.items():
                     if name not in headers:
                         headers[name] = value
                 sets_own = any(
@@ -99,6 +106,13 @@ def security_middleware(app: ASGIApp, settings: Settings) -> ASGIApp:
                     headers.add("set-cookie", session_cookie_header(settings, new_visitor, None))
             await send(message)
 
+        if not host_allowed(scope, allowed):
+            await bad_host(scope, receive, send_with_headers)
+            return
+        visitor = read_cookie(scope, settings.session_cookie)
+        if not visitor or len(visitor) > 200:
+            visitor = new_visitor = auth.new_anonymous_visitor()
+        scope.setdefault("state", {})["visitor"] = visitor
         await app(scope, receive, send_with_headers)
 
     return middleware

@@ -76,3 +76,57 @@ async def test_a_csrf_token_from_another_visitor_is_refused(client, db, settings
     response = await client.post("/profile", data={"name": "Forged", "_csrf": someone_elses})
     assert response.status_code == 403
     assert (await reload_member(db, me.id)).name == "Me"
+
+
+def _assert_security_headers(response: httpx.Response) -> None:
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers.get("content-security-policy", ""), (response.status_code, headers)
+    assert headers.get("x-content-type-options") == "nosniff", response.status_code
+    assert headers.get("x-frame-options") == "DENY", response.status_code
+    assert headers.get("referrer-policy") == "same-origin", response.status_code
+
+
+async def test_every_answer_carries_the_security_headers_error_pages_and_static_files_included(client):
+    answers = {
+        ("GET", "/"): 200, ("GET", "/static/hub.css"): 200, ("GET", "/no-such-page"): 404,
+        ("GET", "/api/no-such-route"): 404, ("GET", "/members/99999999999"): 404, ("DELETE", "/sign-in"): 405,
+        ("PATCH", "/api/me"): 405, ("GET", "/members?q=%00"): 400,
+    }
+    for (method, path), status in answers.items():
+        response = await client.request(method, path)
+        assert response.status_code == status, (method, path, response.status_code)
+        _assert_security_headers(response)
+
+
+async def test_the_page_for_an_unexpected_error_carries_the_security_headers(settings, clock, tmp_path):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)  # a database that is not there: every page that reads it fails
+    missing = str(tmp_path / "no-such-folder" / "hub.sqlite3") if settings.is_sqlite else "hub_no_such_database"
+    app = create_app(settings.with_(database_url=url.set(database=missing).render_as_string(False)), clock=clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local",
+                                 cookies={settings.session_cookie: "a-session-to-look-up"}) as client:
+        response = await client.get("/")
+    assert response.status_code == 500 and "Sorry, something went wrong" in response.text
+    _assert_security_headers(response)
+
+
+async def test_a_foreign_host_is_refused_before_routing_on_any_path_with_the_headers(client):
+    for path in ("/", "/no-such-page", "/api/no-such-route", "/static/hub.css", "/sign-in"):
+        response = await client.get(path, headers={"host": "evil.example"})
+        assert response.status_code == 400, (path, response.status_code)
+        assert "ALLOWED_HOSTS" in response.text
+        _assert_security_headers(response)
+
+
+async def test_only_production_over_https_asks_browsers_to_keep_to_https(settings, clock):
+    production = settings.with_(env="production", cookie_secure=True, base_url="https://hub.example.org",
+                                allowed_hosts=("hub.example.org",))
+    for configured, hsts in ((production, "max-age=31536000; includeSubDomains"), (settings, None),
+                             (production.with_(cookie_secure=False), None)):
+        app = create_app(configured, clock=clock)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=configured.base_url) as client:
+            for path in ("/", "/no-such-page", "/static/hub.css"):
+                response = await client.get(path)
+                assert response.headers.get("strict-transport-security") == hsts, (configured.env, path)
+                _assert_security_headers(response)
