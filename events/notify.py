@@ -1,7 +1,8 @@
 """Every event mail, written to the outbox in the caller's transaction, each with a dedupe key.
 
 Invites and cancellations carry an .ics; the SEQUENCE sent to a member only ever goes up
-(stored on the registration). Announcements carry List-Unsubscribe with RFC 8058 one-click.
+(stored on the registration). Announcements and digests carry List-Id, and List-Unsubscribe with RFC 8058
+one-click and a mailto: alternative.
 """
 
 from __future__ import annotations
@@ -147,11 +148,12 @@ def describe_offset(minutes: int) -> str:
 
 
 def _list_headers(settings: Settings, member_id: int) -> dict:
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_link(settings, member_id)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Precedence": "bulk",
-    }
+    """Announcements and digests are one list; the mailto: request names the member and its signature,
+    so whoever reads MAIL_FROM's mailbox can act on it (the same check as the one-click link)."""
+    return mail.bulk_headers(
+        settings, label="events", name="Event announcements", unsubscribe_url=unsubscribe_link(settings, member_id),
+        mailto_subject=f"unsubscribe events {member_id} {sign(settings, 'unsubscribe', member_id)}",
+    )
 
 
 async def announcement(

@@ -87,9 +87,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from hub.app import background_sweeps
     from hub.db import create_engine, session_factory, utcnow
-    from hub.mail import SmtpTransport, run_worker
+    from hub.mail import SmtpTransport, run_worker, worker_id
 
     settings = _settings()
+    worker = worker_id()  # names this process in its claims, so the others can take them over if it dies
 
     async def main() -> None:
         engine = create_engine(settings.database_url)
@@ -97,11 +98,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        print("Worker running; Ctrl+C to stop.")
+        print(f"Worker {worker} running; Ctrl+C to stop.")
         try:
             factory = session_factory(engine)
             sweeps = background_sweeps(factory, settings, utcnow)
-            await run_worker(factory, settings, SmtpTransport(settings), stop, sweeps=sweeps, now=utcnow)
+            await run_worker(factory, settings, SmtpTransport(settings), stop, sweeps=sweeps, now=utcnow, worker=worker)
         finally:
             await engine.dispose()
 

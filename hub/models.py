@@ -296,7 +296,10 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    claimed_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    #: While status is "sending": the worker holding the row, and when it last said it was alive
+    #: (hub.mail.heartbeat); a claim whose heartbeat is older than hub.mail.HEARTBEAT_TIMEOUT is taken over.
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(100))
+    heartbeat_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)

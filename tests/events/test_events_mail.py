@@ -213,6 +213,30 @@ async def test_event_mail_reaches_smtp_with_text_html_and_the_invite(db, setting
     assert str(vevent(cal)["summary"]) == "Book club <Weaving>"
 
 
+async def test_an_announcement_names_its_list_and_offers_a_mailto_unsubscribe_besides_one_click(
+    db, settings, clock, factory, inbox
+):
+    """List-Id (RFC 2919) under MAIL_FROM's domain; List-Unsubscribe (RFC 2369) with the one-click URL
+    (RFC 8058) first and a mailto: whose subject carries the same signature, as received over SMTP."""
+    from events import notify
+    from events.forms import PreferenceInput
+
+    fan = await make_member(db)
+    await service.save_preferences(db, fan.id, PreferenceInput("instant", "all", "Europe/London"), clock())
+    await db.commit()
+    await make_event(db, settings, clock())
+    while await mail.deliver_due(factory, settings, mail.SmtpTransport(settings), now=clock):
+        pass
+    (message,) = inbox.to(fan.email)
+    token = notify.sign(settings, "unsubscribe", fan.id)
+    assert message["List-Id"] == "Event announcements <events.example.org>"
+    assert message["List-Unsubscribe"] == (
+        f"<{notify.unsubscribe_link(settings, fan.id)}>, "
+        f"<mailto:hub@example.org?subject=unsubscribe%20events%20{fan.id}%20{token}>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and message["Precedence"] == "bulk"
+
+
 async def test_two_workers_sweeping_and_sending_at_once_send_each_reminder_once(db, settings, clock, inbox):
     import asyncio
 

@@ -111,7 +111,9 @@ async def test_announcements_are_opt_in_and_unsubscribe_in_one_click(client, db,
     (announce,) = await mails(db, ":announce:")
     assert announce.to_addr == fan.email
     assert announce.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    url = announce.headers["List-Unsubscribe"].strip("<>").removeprefix(settings.base_url)
+    one_click, by_mail = announce.headers["List-Unsubscribe"].split(", ")
+    assert by_mail.startswith("<mailto:")
+    url = one_click.strip("<>").removeprefix(settings.base_url)
     client.cookies.clear()
     # RFC 8058: the mail client POSTs with no cookie and no CSRF token
     response = await client.post(url, data={"List-Unsubscribe": "One-Click"})
@@ -136,6 +138,7 @@ async def test_a_weekly_digest_collects_new_events_once(db, settings, clock, fac
     await service.digest_sweep(factory, settings, clock)
     (digest,) = await mails(db, "event:digest:")
     assert digest.subject == "2 new events this week" and "List-Unsubscribe" in digest.headers
+    assert digest.headers["List-Id"] == "Event announcements <events.example.org>"
 
 
 async def test_feeds_are_valid_calendars_and_the_personal_one_needs_its_secret(client, db, settings, clock):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select
@@ -47,6 +48,7 @@ async def test_a_mail_arrives_with_text_and_html_parts_and_stable_headers(db, se
     (message,) = inbox.messages
     row = await only_row(db)
     assert message["Message-ID"] == row.message_id and message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Hub-Outbox-Id"] == str(row.id)  # the same on every resend of this row
     assert "Ana <b>&</b> Co has invited you" in text_of(message)  # plain text is not HTML-escaped
     assert "Ana &lt;b&gt;&amp;&lt;/b&gt; Co" in html_of(message)  # HTML is
     assert await statuses(db) == Counter({"sent": 1})
@@ -86,15 +88,132 @@ async def test_a_mail_that_keeps_failing_is_marked_failed_not_lost(db, settings,
     assert row.status == "failed" and "Error" in row.last_error
 
 
-async def test_a_claim_left_by_a_crashed_worker_is_taken_over_after_its_lease(db, settings, inbox, worker_factory, clock):
-    await queue(db, settings)
+class WorkerDied(BaseException):
+    """What a SIGKILL looks like from inside the batch: nothing after it runs, not even `except Exception`."""
+
+
+class DyingTransport:
+    """Real SMTP that stops the worker at the n-th mail, before or after the server accepted it."""
+
+    def __init__(self, settings, n: int, after_acceptance: bool) -> None:  # noqa: ANN001
+        self.smtp, self.n, self.after_acceptance, self.count = mail.SmtpTransport(settings), n, after_acceptance, 0
+
+    @asynccontextmanager
+    async def connection(self):  # noqa: ANN201
+        async with self.smtp.connection() as send:
+            async def dying(message) -> None:  # noqa: ANN001
+                self.count += 1
+                if self.count == self.n and not self.after_acceptance:
+                    raise WorkerDied
+                await send(message)
+                if self.count == self.n:
+                    raise WorkerDied
+
+            yield dying
+
+
+def deliveries(inbox) -> Counter:  # noqa: ANN001
+    return Counter((m["Message-ID"], m["X-Hub-Outbox-Id"]) for m in inbox.messages)
+
+
+async def test_a_claim_whose_heartbeat_stopped_is_taken_over_after_the_timeout_and_not_before(
+    db, settings, inbox, worker_factory, clock
+):
+    await queue(db, settings, n=3)
     async with worker_factory() as session:
-        claimed = await mail.claim_due(session, clock(), limit=10)  # then the worker "dies"
-    assert len(claimed) == 1
-    assert await mail.deliver_due(worker_factory, settings, mail.SmtpTransport(settings), now=clock) == 0
-    clock.advance(seconds=mail.LEASE.total_seconds() + 1)
-    assert await mail.deliver_due(worker_factory, settings, mail.SmtpTransport(settings), now=clock) == 1
-    assert [m["Message-ID"] for m in inbox.messages] == [claimed[0].message_id]
+        claimed = await mail.claim_due(session, clock(), limit=10, worker="dead")  # then the worker "dies"
+    assert len(claimed) == 3 and {r.claimed_by for r in claimed} == {"dead"}
+    clock.advance(seconds=mail.HEARTBEAT_TIMEOUT.total_seconds())
+    assert await mail.deliver_due(worker_factory, settings, mail.SmtpTransport(settings), now=clock, worker="b") == 0
+    clock.advance(seconds=1)
+    assert await mail.deliver_due(worker_factory, settings, mail.SmtpTransport(settings), now=clock, worker="b") == 3
+    assert sorted(m["Message-ID"] for m in inbox.messages) == sorted(r.message_id for r in claimed)
+    assert await statuses(db) == Counter({"sent": 3})
+
+
+async def test_a_claim_whose_heartbeat_is_refreshed_stays_with_its_worker(db, settings, worker_factory, clock):
+    await queue(db, settings, n=2)
+    timeout = mail.HEARTBEAT_TIMEOUT.total_seconds()
+    async with worker_factory() as session:
+        claimed = await mail.claim_due(session, clock(), limit=10, worker="a")
+        clock.advance(seconds=timeout * 0.75)
+        assert await mail.heartbeat(session, "a", [r.id for r in claimed], clock()) == {r.id for r in claimed}
+    clock.advance(seconds=timeout * 0.75)  # 1.5 timeouts since the claim, 0.75 since the heartbeat
+    async with worker_factory() as session:
+        assert await mail.claim_due(session, clock(), limit=10, worker="b") == []
+    clock.advance(seconds=timeout * 0.3)
+    async with worker_factory() as session:
+        assert len(await mail.claim_due(session, clock(), limit=10, worker="b")) == 2
+        assert await mail.heartbeat(session, "a", [r.id for r in claimed], clock()) == set()  # no longer a's
+
+
+async def test_a_worker_refreshes_its_heartbeat_while_a_slow_batch_is_sent(db, settings, inbox, worker_factory, clock):
+    """Each mail takes 40% of the timeout: without a heartbeat the other worker would take the end of the batch."""
+    await queue(db, settings, n=5)
+    other_worker_got = []
+
+    class SlowServer:
+        @asynccontextmanager
+        async def connection(self):  # noqa: ANN201
+            async with mail.SmtpTransport(settings).connection() as send:
+                async def slow(message) -> None:  # noqa: ANN001
+                    clock.advance(seconds=mail.HEARTBEAT_TIMEOUT.total_seconds() * 0.4)
+                    other_worker_got.append(await mail.deliver_due(
+                        worker_factory, settings, mail.SmtpTransport(settings), now=clock, worker="b"))
+                    await send(message)
+
+                yield slow
+
+    assert await mail.deliver_due(worker_factory, settings, SlowServer(), now=clock, worker="a") == 5
+    assert other_worker_got == [0] * 5
+    assert len(inbox.messages) == 5 and max(deliveries(inbox).values()) == 1
+    assert await statuses(db) == Counter({"sent": 5})
+
+
+async def test_a_worker_whose_claims_were_taken_over_sends_none_of_them(db, settings, inbox, worker_factory, clock):
+    """Stalled past the timeout on its first mail, worker a comes back to find the rest sent by b: it sends
+    none of them. The mail that was in flight arrives twice, with the same Message-ID (at-least-once)."""
+    await queue(db, settings, n=5)
+
+    class StallingServer:
+        @asynccontextmanager
+        async def connection(self):  # noqa: ANN201
+            async with mail.SmtpTransport(settings).connection() as send:
+                async def stall(message) -> None:  # noqa: ANN001
+                    if not inbox.messages:
+                        clock.advance(seconds=mail.HEARTBEAT_TIMEOUT.total_seconds() + 1)
+                        assert await mail.deliver_due(
+                            worker_factory, settings, mail.SmtpTransport(settings), now=clock, worker="b") == 5
+                    await send(message)
+
+                yield stall
+
+    await mail.deliver_due(worker_factory, settings, StallingServer(), now=clock, worker="a")
+    counts = deliveries(inbox)
+    assert len(counts) == 5 and sorted(counts.values()) == [1, 1, 1, 1, 2]
+    assert await statuses(db) == Counter({"sent": 5})
+
+
+@pytest.mark.parametrize("after_acceptance", [False, True], ids=["before-acceptance", "after-acceptance"])
+async def test_each_mail_is_marked_sent_right_after_its_own_acceptance(
+    db, settings, inbox, worker_factory, clock, after_acceptance
+):
+    """A worker dies at the 3rd of 6 mails: the first two are already marked sent, the other four are
+    taken over by the next worker. Killed after the server accepted the 3rd, the 3rd arrives twice, with
+    the same Message-ID and X-Hub-Outbox-Id, so the resend is recognisable: SMTP's at-least-once."""
+    await queue(db, settings, n=6)
+    with pytest.raises(WorkerDied):
+        await mail.deliver_due(worker_factory, settings, DyingTransport(settings, 3, after_acceptance), now=clock,
+                               worker="dead")
+    assert await statuses(db) == Counter({"sent": 2, "sending": 4})
+    clock.advance(seconds=mail.HEARTBEAT_TIMEOUT.total_seconds() + 1)
+    assert await mail.deliver_due(worker_factory, settings, mail.SmtpTransport(settings), now=clock, worker="b") == 4
+    assert await statuses(db) == Counter({"sent": 6})
+    counts = deliveries(inbox)
+    await db.commit()
+    rows = (await db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert set(counts) == {(r.message_id, str(r.id)) for r in rows}
+    assert [counts[(r.message_id, str(r.id))] for r in rows] == [1, 1, 2 if after_acceptance else 1, 1, 1, 1]
 
 
 async def test_two_workers_at_once_send_every_mail_exactly_once(db, settings, inbox, clock):
