@@ -225,3 +225,15 @@ async def test_an_online_link_that_is_not_a_web_address_is_never_made_a_link(cli
     assert "javascript:" not in page
     invite = [m for m in await mails(db) if m.to_addr == member.email][-1]
     assert "javascript:" not in invite.text_body and "javascript:" not in invite.html_body
+
+
+async def test_an_end_before_the_start_says_the_end_must_be_after_the_start(client, db, settings, clock):
+    weaver = await make_member(db, hub_role="weaver")
+    csrf = await sign_in_as(client, db, settings, weaver, clock())
+    before = await client.post("/events", data={**form_values(clock, start_time="14:00", end_time="13:00"), "_csrf": csrf})
+    assert before.status_code == 422 and 'id="end_time-error"' in before.text
+    assert "The end must be after the start." in before.text and "12 hours" not in before.text
+    long = await client.post("/events", data={**form_values(clock, start_time="08:00", end_time="21:00"), "_csrf": csrf})
+    assert long.status_code == 422 and "An event can last at most 12 hours." in long.text
+    overnight = await client.post("/events", data={**form_values(clock, start_time="22:00", end_time="01:00"), "_csrf": csrf})
+    assert overnight.status_code == 303  # an end before the start within 12 hours is read as after midnight
