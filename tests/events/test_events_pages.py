@@ -227,6 +227,25 @@ async def test_an_online_link_that_is_not_a_web_address_is_never_made_a_link(cli
     assert "javascript:" not in invite.text_body and "javascript:" not in invite.html_body
 
 
+async def test_a_too_long_answer_shows_the_form_again_with_an_inline_error_and_writes_nothing(client, db, settings, clock):
+    """Before the fix the page was rebuilt from the event the rollback had expired: MissingGreenlet, a 500."""
+    event = await make_event(db, settings, clock())
+    ana = await make_member(db)
+    csrf = await sign_in_as(client, db, settings, ana, clock())
+    for length in (2001, 20000):
+        response = await client.post(f"/events/{event.id}/register", data={"_csrf": csrf, "answer_0": "x" * length,
+                                                                           "answer_1": "Captions, please"})
+        assert response.status_code == 422
+        assert 'id="answer_0-error"' in response.text and f"at most 2000 characters (it has {length})" in response.text
+        assert event.title in response.text and "Captions, please" in response.text  # what was typed is kept
+        await db.commit()
+        assert (await db.scalars(select(Registration).where(Registration.event_id == event.id))).all() == []
+        assert (await reload_event(db, event.id)).taken == 0
+        assert [m for m in await mails(db) if m.to_addr == ana.email] == []
+    ok = await client.post(f"/events/{event.id}/register", data={"_csrf": csrf, "answer_0": "x" * 2000})
+    assert ok.status_code == 303 and ok.headers["location"].endswith("done=registered")
+
+
 async def test_an_end_before_the_start_says_the_end_must_be_after_the_start(client, db, settings, clock):
     weaver = await make_member(db, hub_role="weaver")
     csrf = await sign_in_as(client, db, settings, weaver, clock())
