@@ -298,8 +298,9 @@ class EventPages(Controller):
         settings: Settings,
     ) -> Template:
         form = await request.form()
-        reg = await service.withdraw_by_link(db, settings, registration_id, form.get("t"), now)
-        return _page(request, "events/cant_come.html", viewer, reg=reg, token="", done=True,
+        outcome = await service.withdraw_by_link(db, settings, registration_id, form.get("t"), now)
+        reg = outcome.registration
+        return _page(request, "events/cant_come.html", viewer, reg=reg, token="", outcome=outcome,
                      when=calendar.when(reg.event, None))
 
     @get("/preferences")
@@ -477,6 +478,6 @@ class EventApi(Controller):
         self, db: AsyncSession, viewer: Member | None, event_id: int, now: dt.datetime, settings: Settings
     ) -> RegistrationOut:
         me = require(viewer)
-        reg = await service.withdraw_member(db, settings, me.id, event_id, now)
-        return RegistrationOut(event_id=event_id, status=reg.status)
+        outcome = await service.withdraw_member(db, settings, me.id, event_id, now)
+        return RegistrationOut(event_id=event_id, status=outcome.registration.status)
 

@@ -246,6 +246,31 @@ async def test_a_too_long_answer_shows_the_form_again_with_an_inline_error_and_w
     assert ok.status_code == 303 and ok.headers["location"].endswith("done=registered")
 
 
+async def test_cant_come_with_nobody_waiting_says_the_place_is_free_not_that_it_went_to_someone(client, db, settings, clock):
+    from events import service
+
+    event = await make_event(db, settings, clock(), capacity=1)
+    ana, ben = await make_member(db), await make_member(db)
+    held = await service.register(db, settings, ana.id, event.id, {}, clock())
+    queued = await service.register(db, settings, ben.id, event.id, {}, clock())
+    page = await client.get(notify.cant_come_link(settings, queued.id).removeprefix(settings.base_url))
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+
+    def cant_come(reg: Registration):  # noqa: ANN202
+        token = notify.cant_come_link(settings, reg.id).split("t=")[1]
+        return client.post(f"/events/r/{reg.id}/cant-come", data={"_csrf": csrf, "t": token})
+
+    left = await cant_come(queued)
+    assert left.status_code == 200 and "You have left the waiting list" in left.text
+    assert "Your place is freed" not in left.text and "next person" not in left.text
+    freed = await cant_come(held)
+    assert freed.status_code == 200 and "Your place is freed" in freed.text
+    assert "nobody was on the waiting list" in freed.text and "next person" not in freed.text
+    assert (await reload_event(db, event.id)).taken == 0
+    again = await cant_come(held)
+    assert again.status_code == 200 and "Already cancelled" in again.text and "Your place is freed" not in again.text
+
+
 async def test_an_end_before_the_start_says_the_end_must_be_after_the_start(client, db, settings, clock):
     weaver = await make_member(db, hub_role="weaver")
     csrf = await sign_in_as(client, db, settings, weaver, clock())
