@@ -153,7 +153,10 @@ def parse_event(data: Mapping[str, Any], now: dt.datetime, allow_repeat: bool = 
         if ends_at is None:
             f.errors["end_time"] = f"{end_t:%H:%M} does not exist on that day in {tz_name}: the clocks go forward."
         elif starts_at and ends_at - starts_at > dt.timedelta(hours=12):
-            f.errors["end_time"] = "An event can last at most 12 hours."
+            # An end at or before the start is read as past midnight (22:00 to 01:00); 14:00 to 13:00 is a slip.
+            f.errors["end_time"] = (
+                "The end must be after the start." if end_t <= start_t else "An event can last at most 12 hours."
+            )
     mode = f.choice("mode", "Where it happens", MODES, "online") or "online"
     link = f.text("online_link", "Online link", 500)
     if link and not link.lower().startswith(("https://", "http://")):

@@ -1,7 +1,11 @@
 """Events: create, change, cancel; register, withdraw, promote; preferences and announcements.
 
 Capacity is only ever changed by conditional UPDATEs (`taken < capacity`, row count checked),
-so concurrent registrations cannot overbook on PostgreSQL or SQLite (DESIGN.md §4). A place
+so concurrent registrations cannot overbook on PostgreSQL or SQLite (DESIGN.md §4). Every change
+of a registration's status is a conditional UPDATE of its own row from the status this request
+read (`_move`), and the place counter changes only when that UPDATE took effect: of two requests
+changing one registration at once (a double cancel, a double re-registration) exactly one acts and
+the other finds the work done. A capacity edit is conditional too (`taken <= capacity`). A place
 that frees up goes straight to the first person on the waiting list in the same transaction, so
 the invariant "places free => nobody waiting" always holds and a newcomer never jumps the queue.
 Every mail is an outbox row written in the same transaction. `now` is always passed in.
@@ -13,6 +17,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -189,16 +194,11 @@ async def update_event(
     require_manager(actor, event)
     if event.status != "open":
         raise Conflict("This event has been cancelled.")
-    await session.refresh(event, ["taken"])
-    if data.capacity < event.taken:
-        raise InvalidInput(
-            "Please correct the highlighted fields.",
-            {"capacity": f"{event.taken} people already have a place; places cannot go below that."},
-        )
+    await _set_capacity(session, event, data.capacity)
     moved = (event.starts_at, event.ends_at) != (data.starts_at, data.ends_at)
     relocated = (event.mode, event.online_link, event.venue) != (data.mode, data.online_link, data.venue)
     for name in ("title", "format", "description", "timezone", "mode", "online_link", "venue", "access_info",
-                 "capacity", "registration_closes_at"):
+                 "registration_closes_at"):
         setattr(event, name, getattr(data, name))
     event.starts_at, event.ends_at = data.starts_at, data.ends_at
     event.agenda = [list(a) for a in data.agenda]
@@ -214,9 +214,24 @@ async def update_event(
             reminders.schedule(reg, now)
             if moved or relocated:
                 await notify.invite(session, settings, reg, now, "update")
-    await _fill(session, settings, event, now)
+    await _fill(session, settings, event.id, now)
     await session.commit()
     return event
+
+
+async def _set_capacity(session: AsyncSession, event: Event, capacity: int) -> None:
+    """Conditional on the places taken at the moment of the write, not when the form was checked:
+    registrations that come in between would otherwise break ck_event_taken (a 500)."""
+    result = await session.execute(
+        update(Event).where(Event.id == event.id, Event.taken <= capacity).values(capacity=capacity)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(event, ["capacity", "taken"])
+    if result.rowcount != 1:
+        taken = f"{event.taken} place{' is' if event.taken == 1 else 's are'} already taken"
+        raise InvalidInput(
+            "Please correct the highlighted fields.", {"capacity": f"{taken}, so there cannot be fewer than that."}
+        )
 
 
 async def cancel_event(session: AsyncSession, settings: Settings, actor: Member, event_id: int, now: dt.datetime) -> Event:
@@ -285,6 +300,32 @@ async def _release_place(session: AsyncSession, event_id: int) -> None:
     )
 
 
+async def _lock_event(session: AsyncSession, event_id: int) -> None:
+    """On PostgreSQL, whatever changes an event's places takes the event's row lock first, then registration rows:
+    one order everywhere, so two such changes never wait for each other (a deadlock), and a registration that finds
+    the event full cannot miss a cancel that frees a place at the same moment (the cancel would look for people
+    waiting before the registration's row is committed). SQLAlchemy leaves FOR UPDATE out on SQLite, whose writers
+    take turns anyway (BEGIN IMMEDIATE)."""
+    await session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
+
+
+async def _move(session: AsyncSession, reg: Registration, read: str, **values: object) -> bool:
+    """Change `reg` from the status `read` (what this request saw) to `values`, only if its row still has
+    that status. On PostgreSQL a second request changing the same row waits for the first to commit and
+    then matches nothing; the caller may change the place counter only when this returns True. On False,
+    `reg` is reloaded as the other request left it."""
+    result = await session.execute(
+        update(Registration).where(Registration.id == reg.id, Registration.status == read).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        await session.refresh(reg)
+        return False
+    for name, value in values.items():
+        set_committed_value(reg, name, value)
+    return True
+
+
 async def _first_waiting(session: AsyncSession, event_id: int) -> Registration | None:
     reg_id = await session.scalar(
         select(Registration.id)
@@ -293,25 +334,31 @@ async def _first_waiting(session: AsyncSession, event_id: int) -> Registration |
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    return None if reg_id is None else await session.get(Registration, reg_id)
+    return None if reg_id is None else await session.get(Registration, reg_id, populate_existing=True)
 
 
-async def _confirm(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime, kind: str) -> None:
-    reg.status = "confirmed"
-    reg.confirmed_at = now
+async def _confirm(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime, kind: str) -> bool:
+    """Give a waiting registration a place: first the place (conditional on one being free), then the
+    registration (conditional on its still waiting); the place goes back if another request got there first."""
+    if not await _take_place(session, reg.event_id):
+        return False
+    if not await _move(session, reg, "waiting", status="confirmed", confirmed_at=now):
+        await _release_place(session, reg.event_id)
+        return False
     reminders.schedule(reg, now)
     await notify.invite(session, settings, reg, now, kind)
+    return True
 
 
-async def _fill(session: AsyncSession, settings: Settings, event: Event, now: dt.datetime) -> int:
-    """Give free places (after capacity went up) to the waiting list, in order."""
+async def _fill(session: AsyncSession, settings: Settings, event_id: int, now: dt.datetime) -> int:
+    """Give free places (after capacity went up, or a place was given up) to the waiting list, in order."""
     promoted = 0
-    while True:
-        reg = await _first_waiting(session, event.id)
-        if reg is None or not await _take_place(session, event.id):
+    while (reg := await _first_waiting(session, event_id)) is not None:
+        if await _confirm(session, settings, reg, now, "promoted"):
+            promoted += 1
+        elif reg.status == "waiting":  # still waiting, so no place was free
             return promoted
-        await _confirm(session, settings, reg, now, "promoted")
-        promoted += 1
+    return promoted
 
 
 async def register(
@@ -329,50 +376,69 @@ async def register(
     problem = registration_problem(event, now)
     if problem:
         raise Conflict(problem)
-    confirmed = await _take_place(session, event_id)
-    reg = existing or Registration(event_id=event_id, member_id=member_id, ics_sequence=-1)
-    reg.event, reg.member = event, member
-    set_committed_value(reg, "preference", await session.get(EventPreference, member_id))
-    reg.status, reg.answers, reg.queued_at = "waiting", dict(answers), now
-    reg.cancelled_at = reg.confirmed_at = None
-    reg.reminders_done_until = reg.next_reminder_at = None
-    session.add(reg)
-    try:
-        await session.flush()
-    except IntegrityError:  # the same member, twice at the same moment (PostgreSQL): one wins
-        await session.rollback()
-        again = await registration_of(session, event_id, member_id)
-        if again is None:
-            raise
-        return again
-    if confirmed:
-        await _confirm(session, settings, reg, now, "confirmed")
+    await _lock_event(session, event_id)
+    queued = dict(status="waiting", answers=dict(answers), queued_at=now, cancelled_at=None, confirmed_at=None,
+                  reminders_done_until=None, next_reminder_at=None)
+    if existing is not None:
+        if not await _move(session, existing, "cancelled", **queued):
+            return existing  # the same member registered again at the same moment in another request: that one counts
+        reg = existing
     else:
+        reg = Registration(event_id=event_id, member_id=member_id, ics_sequence=-1, **queued)
+        reg.event, reg.member = event, member
+        session.add(reg)
+        try:
+            await session.flush()
+        except IntegrityError:  # the same member, twice at the same moment (PostgreSQL): one wins
+            await session.rollback()
+            again = await registration_of(session, event_id, member_id)
+            if again is None:
+                raise
+            return again
+    set_committed_value(reg, "preference", await session.get(EventPreference, member_id))
+    if not await _confirm(session, settings, reg, now, "confirmed"):
         await notify.waiting(session, settings, reg, now, await waiting_position(session, reg))
     await session.commit()
     return reg
 
 
-async def _give_up(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime) -> None:
-    """Cancel a place (it goes at once to the next person waiting) or leave the waiting list."""
-    was_confirmed = reg.status == "confirmed"
-    reg.status, reg.cancelled_at, reg.next_reminder_at = "cancelled", now, None
-    await session.flush()
-    if was_confirmed and reg.event.status == "open":
-        successor = await _first_waiting(session, reg.event_id)
-        if successor is not None and now < reg.event.starts_at:
-            await _confirm(session, settings, successor, now, "promoted")  # the place changes hands
-        else:
-            await _release_place(session, reg.event_id)
+@dataclass(frozen=True)
+class Withdrawal:
+    """What withdrawing did. `left`: the status given up ("confirmed" or "waiting"), or None when the
+    registration was already cancelled (a second click, or a second request at the same moment);
+    `passed_on`: the place went to the next person on the waiting list."""
+
+    registration: Registration
+    left: str | None = None
+    passed_on: bool = False
 
 
-async def withdraw(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime) -> Registration:
-    if reg.status == "cancelled":
-        return reg
-    await _give_up(session, settings, reg, now)
-    await notify.cancelled(session, settings, reg, now, "withdrew")
-    await session.commit()
-    return reg
+async def _give_up(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime) -> Withdrawal:
+    """Cancel a place (it goes at once to the next person waiting) or leave the waiting list. Only the
+    request whose own UPDATE cancelled the registration frees its place."""
+    await _lock_event(session, reg.event_id)
+    left = reg.status
+    # False: another request changed it first (cancelled it, or gave it a place from the waiting list): look again
+    while left in ("confirmed", "waiting") and not await _move(
+        session, reg, left, status="cancelled", cancelled_at=now, next_reminder_at=None
+    ):
+        left = reg.status
+    if left not in ("confirmed", "waiting"):
+        return Withdrawal(reg)
+    passed_on = False
+    if left == "confirmed":
+        await _release_place(session, reg.event_id)
+        if now < reg.event.starts_at:
+            passed_on = await _fill(session, settings, reg.event_id, now) > 0
+    return Withdrawal(reg, left, passed_on)
+
+
+async def withdraw(session: AsyncSession, settings: Settings, reg: Registration, now: dt.datetime) -> Withdrawal:
+    outcome = await _give_up(session, settings, reg, now)
+    if outcome.left is not None:
+        await notify.cancelled(session, settings, reg, now, "withdrew")
+        await session.commit()
+    return outcome
 
 
 async def give_up_places_of_deleted_account(
@@ -384,7 +450,7 @@ async def give_up_places_of_deleted_account(
         select(Registration).join(Event, Event.id == Registration.event_id)
         .where(Registration.member_id == member_id, Registration.status.in_(("confirmed", "waiting")),
                Event.starts_at > now)
-        .options(selectinload(Registration.event)).order_by(Registration.id)
+        .options(selectinload(Registration.event)).order_by(Registration.event_id)  # events locked in one order
     )).all()
     for reg in regs:
         await _give_up(session, settings, reg, now)
@@ -392,7 +458,7 @@ async def give_up_places_of_deleted_account(
 
 async def withdraw_member(
     session: AsyncSession, settings: Settings, member_id: int, event_id: int, now: dt.datetime
-) -> Registration:
+) -> Withdrawal:
     reg = await registration_of(session, event_id, member_id)
     if reg is None:
         raise NotFound("You are not registered for this event.")
@@ -401,7 +467,7 @@ async def withdraw_member(
 
 async def withdraw_by_link(
     session: AsyncSession, settings: Settings, registration_id: int, token: str | None, now: dt.datetime
-) -> Registration:
+) -> Withdrawal:
     """The signed "I can't come after all" link in every reminder."""
     if not notify.signature_ok(settings, "cant-come", registration_id, token):
         raise Forbidden("This link is not valid. Open the event page and cancel from there.")

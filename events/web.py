@@ -77,6 +77,34 @@ async def _reader_tz(db: AsyncSession, viewer: Member | None) -> str | None:
     return pref.timezone if pref else None
 
 
+async def _detail_page(
+    request: Request, db: AsyncSession, me: Member, event_id: int, now: dt.datetime, settings: Settings,
+    failed: InvalidInput | None = None, values: dict[str, Any] | None = None,
+) -> Template:
+    """The event page, from what it loads itself. The register and feedback forms show it again after
+    `db.rollback()`, which expires every object the request had loaded: a template reading one of those
+    would load it outside the async context (MissingGreenlet, a 500)."""
+    event = await service.load_event(db, event_id)
+    reg = await service.registration_of(db, event_id, me.id)
+    confirmed = reg is not None and reg.status == "confirmed"
+    tz = await _reader_tz(db, me)
+    group = None
+    if confirmed and event.groups_published_at is not None:
+        group = await groups.group_of_member(db, event_id, me.id)
+    return _page(
+        request, "events/detail.html", me, status_code=failed.status_code if failed else 200, event=event, reg=reg,
+        confirmed=confirmed,
+        position=await service.waiting_position(db, reg) if reg is not None and reg.status == "waiting" else None,
+        when=calendar.when(event, tz), where=calendar.where(event, confirmed),
+        google=calendar.google_link(event, settings, confirmed),
+        outlook=calendar.outlook_link(event, settings, confirmed),
+        problem_registering=service.registration_problem(event, now), started=now >= event.starts_at,
+        manager=service.may_manage(me, event), group=group, description_html=render_markdown(event.description),
+        resources_html=render_markdown(event.resources), values=values or {},
+        errors=failed.errors if failed else {}, problem=failed.message if failed else None,
+    )
+
+
 class EventPages(Controller):
     path = "/events"
     include_in_schema = False
@@ -123,23 +151,7 @@ class EventPages(Controller):
         self, request: Request, db: AsyncSession, viewer: Member | None, event_id: int, now: dt.datetime,
         settings: Settings,
     ) -> Template:
-        me = require(viewer)
-        event = await service.load_event(db, event_id)
-        reg = await service.registration_of(db, event_id, me.id)
-        confirmed = reg is not None and reg.status == "confirmed"
-        tz = await _reader_tz(db, me)
-        group = None
-        if confirmed and event.groups_published_at is not None:
-            group = await groups.group_of_member(db, event_id, me.id)
-        return _page(
-            request, "events/detail.html", viewer, event=event, reg=reg, confirmed=confirmed,
-            position=await service.waiting_position(db, reg) if reg is not None and reg.status == "waiting" else None,
-            when=calendar.when(event, tz), where=calendar.where(event, confirmed),
-            google=calendar.google_link(event, settings, confirmed), outlook=calendar.outlook_link(event, settings, confirmed),
-            problem_registering=service.registration_problem(event, now), started=now >= event.starts_at,
-            manager=service.may_manage(me, event), group=group, description_html=render_markdown(event.description),
-            resources_html=render_markdown(event.resources), values={}, errors={},
-        )
+        return await _detail_page(request, db, require(viewer), event_id, now, settings)
 
     @post("/{event_id:int}/register")
     async def register(
@@ -153,14 +165,7 @@ class EventPages(Controller):
             answers = parse_answers(values, event.questions)
         except InvalidInput as exc:
             await db.rollback()
-            return _page(
-                request, "events/detail.html", viewer, status_code=422, event=event, reg=None, confirmed=False,
-                position=None, when=calendar.when(event, None), where=calendar.where(event, False),
-                google=calendar.google_link(event, settings, False), outlook=calendar.outlook_link(event, settings, False),
-                problem_registering=None, started=False, manager=service.may_manage(me, event), group=None,
-                description_html=render_markdown(event.description), resources_html="", values=values,
-                errors=exc.errors, problem=exc.message,
-            )
+            return await _detail_page(request, db, me, event_id, now, settings, exc, values)
         reg = await service.register(db, settings, me.id, event_id, answers, now)
         return see_other(f"/events/{event_id}", done="registered" if reg.status == "confirmed" else "waiting")
 
@@ -193,7 +198,7 @@ class EventPages(Controller):
             await service.update_event(db, settings, me, event_id, parse_event(values, now, allow_repeat=False), now)
         except InvalidInput as exc:
             await db.rollback()
-            event = await service.load_event(db, event_id)
+            event = await service.load_event(db, event_id)  # loaded again: the rollback expired the one above
             return _page(request, "events/form.html", viewer, status_code=422, event=event, values=values,
                          errors=exc.errors, problem=exc.message, timezones=_timezones(), agendas=FORMATS)
         return see_other(f"/events/{event_id}", done="saved")
@@ -267,16 +272,7 @@ class EventPages(Controller):
             await service.save_feedback(db, me.id, event_id, parse_feedback(values), now)
         except InvalidInput as exc:
             await db.rollback()
-            event = await service.load_event(db, event_id)
-            reg = await service.registration_of(db, event_id, me.id)
-            return _page(
-                request, "events/detail.html", viewer, status_code=422, event=event, reg=reg, confirmed=True,
-                position=None, when=calendar.when(event, None), where=calendar.where(event, True),
-                google=calendar.google_link(event, settings, True), outlook=calendar.outlook_link(event, settings, True),
-                problem_registering=None, started=True, manager=service.may_manage(me, event), group=None,
-                description_html=render_markdown(event.description), resources_html=render_markdown(event.resources),
-                values=values, errors=exc.errors, problem=exc.message,
-            )
+            return await _detail_page(request, db, me, event_id, now, settings, exc, values)
         return see_other(f"/events/{event_id}", done="feedback")
 
     # --- signed links: no sign-in needed --------------------------------------------------------
@@ -305,8 +301,9 @@ class EventPages(Controller):
         settings: Settings,
     ) -> Template:
         form = await request.form()
-        reg = await service.withdraw_by_link(db, settings, registration_id, form.get("t"), now)
-        return _page(request, "events/cant_come.html", viewer, reg=reg, token="", done=True,
+        outcome = await service.withdraw_by_link(db, settings, registration_id, form.get("t"), now)
+        reg = outcome.registration
+        return _page(request, "events/cant_come.html", viewer, reg=reg, token="", outcome=outcome,
                      when=calendar.when(reg.event, None))
 
     @get("/preferences")
@@ -502,6 +499,6 @@ class EventApi(Controller):
         self, db: AsyncSession, viewer: Member | None, event_id: int, now: dt.datetime, settings: Settings
     ) -> RegistrationOut:
         me = require(viewer)
-        reg = await service.withdraw_member(db, settings, me.id, event_id, now)
-        return RegistrationOut(event_id=event_id, status=reg.status)
+        outcome = await service.withdraw_member(db, settings, me.id, event_id, now)
+        return RegistrationOut(event_id=event_id, status=outcome.registration.status)
 

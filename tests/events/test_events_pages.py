@@ -296,3 +296,65 @@ async def test_an_online_link_that_is_not_a_web_address_is_never_made_a_link(cli
     assert "javascript:" not in page
     invite = [m for m in await mails(db) if m.to_addr == member.email][-1]
     assert "javascript:" not in invite.text_body and "javascript:" not in invite.html_body
+
+
+async def test_a_too_long_answer_shows_the_form_again_with_an_inline_error_and_writes_nothing(
+    client, db, settings, clock
+):
+    """Before the fix the page was rebuilt from the event the rollback had expired: MissingGreenlet, a 500."""
+    event = await make_event(db, settings, clock())
+    ana = await make_member(db)
+    csrf = await sign_in_as(client, db, settings, ana, clock())
+    for length in (2001, 20000):
+        response = await client.post(f"/events/{event.id}/register", data={"_csrf": csrf, "answer_0": "x" * length,
+                                                                           "answer_1": "Captions, please"})
+        assert response.status_code == 422
+        assert 'id="answer_0-error"' in response.text and f"at most 2000 characters (it has {length})" in response.text
+        assert event.title in response.text and "Captions, please" in response.text  # what was typed is kept
+        await db.commit()
+        assert (await db.scalars(select(Registration).where(Registration.event_id == event.id))).all() == []
+        assert (await reload_event(db, event.id)).taken == 0
+        assert [m for m in await mails(db) if m.to_addr == ana.email] == []
+    ok = await client.post(f"/events/{event.id}/register", data={"_csrf": csrf, "answer_0": "x" * 2000})
+    assert ok.status_code == 303 and ok.headers["location"].endswith("done=registered")
+
+
+async def test_cant_come_with_nobody_waiting_says_the_place_is_free_not_that_it_went_to_someone(
+    client, db, settings, clock
+):
+    from events import service
+
+    event = await make_event(db, settings, clock(), capacity=1)
+    ana, ben = await make_member(db), await make_member(db)
+    held = await service.register(db, settings, ana.id, event.id, {}, clock())
+    queued = await service.register(db, settings, ben.id, event.id, {}, clock())
+    page = await client.get(notify.cant_come_link(settings, queued.id).removeprefix(settings.base_url))
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+
+    def cant_come(reg: Registration):  # noqa: ANN202
+        token = notify.cant_come_link(settings, reg.id).split("t=")[1]
+        return client.post(f"/events/r/{reg.id}/cant-come", data={"_csrf": csrf, "t": token})
+
+    left = await cant_come(queued)
+    assert left.status_code == 200 and "You have left the waiting list" in left.text
+    assert "Your place is freed" not in left.text and "next person" not in left.text
+    freed = await cant_come(held)
+    assert freed.status_code == 200 and "Your place is freed" in freed.text
+    assert "nobody was on the waiting list" in freed.text and "next person" not in freed.text
+    assert (await reload_event(db, event.id)).taken == 0
+    again = await cant_come(held)
+    assert again.status_code == 200 and "Already cancelled" in again.text and "Your place is freed" not in again.text
+
+
+async def test_an_end_before_the_start_says_the_end_must_be_after_the_start(client, db, settings, clock):
+    weaver = await make_member(db, hub_role="weaver")
+    csrf = await sign_in_as(client, db, settings, weaver, clock())
+    def create(start: str, end: str):  # noqa: ANN202
+        return client.post("/events", data={**form_values(clock, start_time=start, end_time=end), "_csrf": csrf})
+
+    before = await create("14:00", "13:00")
+    assert before.status_code == 422 and 'id="end_time-error"' in before.text
+    assert "The end must be after the start." in before.text and "12 hours" not in before.text
+    long = await create("08:00", "21:00")
+    assert long.status_code == 422 and "An event can last at most 12 hours." in long.text
+    assert (await create("22:00", "01:00")).status_code == 303  # within 12 hours: read as ending after midnight
