@@ -693,7 +693,8 @@ async def dashboard(db: AsyncSession, now: dt.datetime, months: int = 12) -> lis
     m = month(first_met.c.at)
     await per_month("met", select(m, func.count()).group_by(m))
     m = month(Exchange.at)
-    await per_month("hours", select(m, func.sum(Exchange.hours)).where(Exchange.status == "confirmed").group_by(m), float)
+    confirmed_hours = select(m, func.sum(Exchange.hours)).where(Exchange.status == "confirmed").group_by(m)
+    await per_month("hours", confirmed_hours, float)
 
     # Cumulative shares: new members, newly connected members and new pairs per month, then summed.
     joined = Counter()

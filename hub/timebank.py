@@ -233,6 +233,8 @@ async def confirm_follow_up_hours(session: AsyncSession, actor: Member, exchange
     exchange = await session.get(Exchange, exchange_id, populate_existing=True)
     if exchange is None or exchange.source != "introduction":
         raise NotFound("No follow-up hours with that number.")
+    if actor.id in (exchange.giver_id, exchange.receiver_id):
+        raise Forbidden("You cannot settle hours you gave or received yourself; another weaver will.")
     status = "confirmed" if hours > 0 else "declined"
     if not await _decide(session, exchange.id, status, actor.id, now, Exchange.source == "introduction",
                          hours=hours or None):

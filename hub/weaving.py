@@ -1141,7 +1141,8 @@ async def follow_up_view(session: AsyncSession, settings: Settings, token: str, 
     other = await session.get(Member, intro.b_id if member_id == intro.a_id else intro.a_id)
     ask, _ = await _posts(session, intro)
     answers = await _answers(session, intro.id)
-    return FollowUpView(intro, member, other, ask, member_id == intro.a_id, answers.get(member_id), answers.get(other.id))
+    return FollowUpView(intro, member, other, ask, member_id == intro.a_id, answers.get(member_id),
+                        answers.get(other.id))
 
 
 @dataclass(frozen=True)
@@ -1249,7 +1250,8 @@ async def _settle_hours(session: AsyncSession, intro: Introduction, answered_by_
         return await timebank.record_exchange(
             session, giver_id=intro.b_id, receiver_id=intro.a_id, hours=max(claims), now=now,
             source="introduction", introduction_id=intro.id, recorded_by_id=answered_by_id,
-            note="Recorded from the follow-up of an introduction.", status="confirmed" if len(claims) == 1 else "pending",
+            note="Recorded from the follow-up of an introduction.",
+            status="confirmed" if len(claims) == 1 else "pending",
         )
     if len(claims) > 1 and await timebank.hold_for_weaver(session, exchange.id):
         await session.refresh(exchange)
@@ -1271,6 +1273,22 @@ async def _connect(session: AsyncSession, intro: Introduction, now: dt.datetime)
 
 
 # --- Overviews -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A member as a list of past activity shows them: a former member has no profile to link to."""
+
+    id: int
+    name: str
+    former: bool
+
+
+async def _listed(session: AsyncSession, ids: set[int]) -> dict[int, Listed]:
+    rows = (await session.execute(
+        select(Member.id, Member.name, Member.status).where(Member.id.in_(ids)))).all() if ids else []
+    found = {i: Listed(i, listed_name(name, status), is_former(status)) for i, name, status in rows}
+    return {i: found.get(i) or Listed(i, listed_name(None, None), True) for i in ids}
 
 
 @dataclass(frozen=True)
@@ -1306,22 +1324,6 @@ async def hours_to_confirm(session: AsyncSession, actor: Member, limit: int = 10
             (people[m], answers.get((intro.id, m))) for m in (intro.a_id, intro.b_id)))
         for exchange, intro in rows
     ]
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A member as a list of past activity shows them: a former member has no profile to link to."""
-
-    id: int
-    name: str
-    former: bool
-
-
-async def _listed(session: AsyncSession, ids: set[int]) -> dict[int, Listed]:
-    rows = (await session.execute(
-        select(Member.id, Member.name, Member.status).where(Member.id.in_(ids)))).all() if ids else []
-    found = {i: Listed(i, listed_name(name, status), is_former(status)) for i, name, status in rows}
-    return {i: found.get(i) or Listed(i, listed_name(None, None), True) for i in ids}
 
 
 async def introductions_for_weavers(session: AsyncSession, actor: Member, limit: int = 100

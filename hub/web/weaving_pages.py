@@ -252,7 +252,8 @@ class WeavingPages(Controller):
         me = require(viewer, "weaver")
         values = form_dict(await request.form())
         try:
-            await timebank.confirm_follow_up_hours(db, me, exchange_id, timebank.parse_decided_hours(values.get("hours")), now)
+            hours = timebank.parse_decided_hours(values.get("hours"))
+            await timebank.confirm_follow_up_hours(db, me, exchange_id, hours, now)
         except InvalidInput as exc:
             await db.rollback()
             field = f"hours-{exchange_id}"  # one form per follow-up on the page

@@ -192,7 +192,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/timebank"): row(MEMBERS),
     ("POST", "/timebank"): row(MEMBERS, data=lambda w, p: {"other_id": str(w.giver_id), "hours": "1", "note": "Thanks"}),
     # Only the giver (A) answers a transfer someone recorded as received from them.
-    ("POST", "/timebank/transfers/{exchange_id:int}/{answer:str}"): row(OWN, ids={"exchange_id": "transfer_id", "answer": "confirm"}),
+    ("POST", "/timebank/transfers/{exchange_id:int}/{answer:str}"): row(
+        OWN, ids={"exchange_id": "transfer_id", "answer": "confirm"}),
     # --- weavers -------------------------------------------------------------------------------------------------
     ("GET", "/weaving"): row(WEAVERS),
     ("GET", "/weaving/rounds"): row(WEAVERS),
@@ -202,8 +203,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/weaving/timebank"): row(WEAVERS),
     ("POST", "/weaving/timebank"): row(WEAVERS, data=lambda w, p: {
         "giver_id": str(w.giver_id), "receiver_id": str(w.target_id), "hours": "1"}),
-    ("POST", "/weaving/timebank/hours/{exchange_id:int}"): row(WEAVERS, data={"hours": "1"},
-                                                              ids={"exchange_id": lambda w, p: w.settle.get(p, w.settle[WEAVER])}),
+    ("POST", "/weaving/timebank/hours/{exchange_id:int}"): row(
+        WEAVERS, data={"hours": "1"}, ids={"exchange_id": lambda w, p: w.settle.get(p, w.settle[WEAVER])}),
     ("POST", "/weaving/suggestions/{suggestion_id:int}/note"): row(WEAVERS, data={"note": "You two should talk."}),
     ("POST", "/weaving/suggestions/{suggestion_id:int}/approve"): row(WEAVERS, ids={"suggestion_id": helper_for("approve")}),
     ("POST", "/weaving/suggestions/{suggestion_id:int}/swap"): row(WEAVERS, ids={"suggestion_id": helper_for("swap")}),

@@ -51,12 +51,14 @@ DEMO_WITHOUT_SERVING = """
 import os, sys
 from hub import cli
 from hub.settings import Settings
-cli.cmd_serve = lambda args: print("serving on port", args.port, "with links to", Settings.from_env(os.environ).base_url) or 0
+cli.cmd_serve = lambda args: print("serving on port", args.port, "with links to",
+                                  Settings.from_env(os.environ).base_url) or 0
 sys.exit(cli.main(sys.argv[1:]))
 """
 
 
-@pytest.mark.parametrize(("base_url", "expected"), [(None, "http://127.0.0.1:8100"), ("https://hub.example.org", "https://hub.example.org")])
+@pytest.mark.parametrize(("base_url", "expected"), [
+    (None, "http://127.0.0.1:8100"), ("https://hub.example.org", "https://hub.example.org")])
 def test_demo_on_another_port_prints_and_mails_links_for_that_port_unless_base_url_says(tmp_path, base_url, expected):
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}", "SECRET_KEY": "x",
            "MAIL_DIR": str(tmp_path / "mail"), "MAIL_MODE": "catch"}

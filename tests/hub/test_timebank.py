@@ -120,7 +120,8 @@ async def test_the_giver_confirms_or_declines_on_their_timebank_page(client, db,
     receiver, giver = await make_member(db, name="Rosa Receiver"), await make_member(db, name="Gil Giver")
     stranger = await make_member(db, name="Sam Stranger")
     csrf = await sign_in_as(client, db, settings, receiver, clock())
-    recorded = await client.post("/timebank", data={"other_id": str(giver.id), "hours": "1.5", "note": "Mapping", "_csrf": csrf})
+    recorded = await client.post("/timebank", data={"other_id": str(giver.id), "hours": "1.5", "note": "Mapping",
+                                                    "_csrf": csrf})
     assert recorded.status_code == 303 and recorded.headers["location"] == "/timebank?notice=transfer-recorded"
     page = await client.get(recorded.headers["location"])
     assert "once the person who gave them confirms" in page.text and "waiting for Gil Giver to confirm" in page.text
@@ -142,7 +143,8 @@ async def test_the_giver_confirms_or_declines_on_their_timebank_page(client, db,
     assert confirmed.status_code == 303 and confirmed.headers["location"] == "/timebank?notice=transfer-confirmed"
     page = await client.get(confirmed.headers["location"])
     assert "Confirmed: the hours are in the timebank." in page.text and "Hours waiting" not in page.text
-    assert await timebank.balances(await fresh(db)) == {giver.id: timebank.Balance(1.5, 0), receiver.id: timebank.Balance(0, 1.5)}
+    assert await timebank.balances(await fresh(db)) == {
+        giver.id: timebank.Balance(1.5, 0), receiver.id: timebank.Balance(0, 1.5)}
     declining_later = await client.post(f"/timebank/transfers/{transfer.id}/decline", data={"_csrf": csrf})
     assert declining_later.status_code == 409
     assert (await client.post(f"/timebank/transfers/{transfer.id}/maybe", data={"_csrf": csrf})).status_code == 404

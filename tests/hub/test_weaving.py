@@ -302,7 +302,8 @@ async def test_two_different_answers_given_at_the_same_moment_still_wait_for_a_w
 
     async def answer(token, hours):  # noqa: ANN001, ANN202
         async with factory() as session:
-            await weaving.answer_follow_up(session, settings, token, weaving.FollowUpInput("met", True, hours, False), clock())
+            await weaving.answer_follow_up(session, settings, token, weaving.FollowUpInput("met", True, hours, False),
+                                           clock())
 
     await asyncio.gather(*(answer(t, h) for t, h in tokens.items()))
     await fresh(db)
@@ -377,8 +378,8 @@ async def test_the_second_persons_different_hours_are_kept_and_a_weaver_confirms
     empty = await client.post(f"/weaving/timebank/hours/{exchange.id}", data={"hours": "", "_csrf": csrf})
     assert empty.status_code == 422 and "Enter the hours to record, or 0 to record none." in empty.text
     field = f"hours-{exchange.id}"
-    assert re.search(rf'<input id="{field}" name="hours"[^>]*aria-describedby="{field}-hint {field}-error"\s+aria-invalid="true"',
-                     empty.text)
+    described = rf'<input id="{field}" name="hours"[^>]*aria-describedby="{field}-hint {field}-error"\s+aria-invalid="true"'
+    assert re.search(described, empty.text)
     assert f'<a href="#{field}">Enter the hours' in empty.text  # the error summary links to the field
     settled = await client.post(f"/weaving/timebank/hours/{exchange.id}", data={"hours": "2", "_csrf": csrf})
     assert settled.status_code == 303 and settled.headers["location"] == "/weaving/timebank?notice=hours-settled"
@@ -407,6 +408,9 @@ async def test_a_weaver_can_settle_differing_follow_up_hours_at_none(db, setting
         ("Asha Asker", "did_not_happen", 0.0), ("Hugo Helper", "met", 3.0)]
     with pytest.raises(Forbidden):
         await timebank.confirm_follow_up_hours(db, await db.get(Member, asker.id), item.exchange.id, 0.0, clock())
+    involved = Member(id=helper.id, hub_role="weaver", status="active")  # were the helper a weaver: not their own hours
+    with pytest.raises(Forbidden):
+        await timebank.confirm_follow_up_hours(db, involved, item.exchange.id, 3.0, clock())
     await timebank.confirm_follow_up_hours(db, weaver, item.exchange.id, 0.0, clock())
     await fresh(db)
     assert [x.status for x in (await db.scalars(select(Exchange))).all()] == ["declined"]
