@@ -22,6 +22,8 @@ from hub.settings import Settings
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,251}\.[A-Za-z]{2,}$")
 HOUR = dt.timedelta(hours=1)
 ANON_PREFIX = "anon."
+#: How long an invitation's sign-in link works: invitations wait in a mailbox for days, not minutes.
+INVITATION_DAYS = 14
 
 
 def digest(secret: str) -> str:
@@ -69,22 +71,24 @@ async def request_sign_in(
         )
         await session.commit()
         return
-    secret = secrets.token_urlsafe(32)
-    session.add(
-        LoginToken(
-            token_hash=digest(secret), email=email, created_at=now,
-            expires_at=now + dt.timedelta(minutes=settings.magic_link_minutes),
-        )
-    )
+    link = magic_link(session, settings, email, now, dt.timedelta(minutes=settings.magic_link_minutes))
     await mail.enqueue(
         session, settings, now=now, to=email, template="sign_in", subject="Your sign-in link for the Network Weaving Hub",
         context={
-            "link": f"{settings.base_url}/sign-in/confirm?token={secret}",
+            "link": link,
             "minutes": settings.magic_link_minutes,
             "is_new": member is None,
         },
     )
     await session.commit()
+
+
+def magic_link(session: AsyncSession, settings: Settings, email: str, now: dt.datetime, lifetime: dt.timedelta) -> str:
+    """A single-use sign-in link for `email`, added to the caller's transaction: only the hash of
+    its secret is stored. It opens a confirm page; only the POST from there signs in (redeem)."""
+    secret = secrets.token_urlsafe(32)
+    session.add(LoginToken(token_hash=digest(secret), email=email, created_at=now, expires_at=now + lifetime))
+    return f"{settings.base_url}/sign-in/confirm?token={secret}"
 
 
 async def _invited(session: AsyncSession, email: str) -> bool:
@@ -196,8 +200,10 @@ async def invite(
             "You have sent a lot of invitations in the last hour. Please wait a while before sending more.",
         )
         session.add(Invite(email=email, invited_by_id=inviter.id, created_at=now))
+        # The invitation signs the invitee in (as the invited address), so they need not type it again.
+        link = magic_link(session, settings, email, now, dt.timedelta(days=INVITATION_DAYS))
         await mail.enqueue(
             session, settings, now=now, to=email, template="invitation", subject="You are invited to the Network Weaving Hub",
-            context={"inviter": inviter.display_name, "link": f"{settings.base_url}/sign-in"},
+            context={"inviter": inviter.display_name, "link": link},
         )
     await session.commit()

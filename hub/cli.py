@@ -46,10 +46,21 @@ async def _with_session(settings: Settings, work):  # noqa: ANN001, ANN202
         await engine.dispose()
 
 
+def _served_at(host: str, port: int) -> str:
+    """The address a browser on this machine reaches `hub serve --host --port` at."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from hub.db import utcnow
     from hub.demo import DEMO_ACCOUNTS, load_demo
 
+    # Links in the printed text and in the mails follow --host/--port unless BASE_URL says where
+    # the hub is reached; set in the environment, which the served app and its worker read.
+    if not os.environ.get("BASE_URL"):
+        os.environ["BASE_URL"] = _served_at(args.host, args.port)
     cmd_migrate(args)
     settings = _settings()
     added = asyncio.run(_with_session(settings, lambda s: load_demo(s, utcnow(), size=args.size)))

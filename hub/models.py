@@ -107,6 +107,22 @@ class MemberDisplay:
         return self.name or "New member"
 
 
+#: How lists of past activity (timebank exchanges, introductions, weavers' decisions) name someone
+#: whose account was deleted, or whose row is gone: without a link, since their profile is no more.
+FORMER_MEMBER = "A former member"
+
+
+def is_former(status: str | None) -> bool:
+    """A tombstone (hub.privacy), or no member row at all (status read through an outer join)."""
+    return status is None or status == "deleted"
+
+
+def listed_name(name: str | None, status: str | None) -> str:
+    """The name a list of past activity shows for a member row read as (name, status): "A former
+    member" for a former member, "New member" for someone who has not given a name yet."""
+    return FORMER_MEMBER if is_former(status) else name or "New member"
+
+
 class PostState:
     """Whether an offer or ask is open, read from status and expires_on: shared by the model and
     by the directory's plain rows (hub.directory_page)."""
@@ -456,11 +472,18 @@ class FollowUpAnswer(Base):
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+#: confirmed: in the ledger. pending: waiting, without ledger entries, for the giver (a transfer the
+#: receiver recorded) or for a weaver (follow-up answers that differ). declined: never counted.
+EXCHANGE_STATUSES = ("confirmed", "pending", "declined")
+
+
 class Exchange(Base):
-    """A timebank transaction: `hours` given by `giver` to `receiver`. Its two ledger entries sum to zero."""
+    """A timebank transaction: `hours` given by `giver` to `receiver`. Only a confirmed exchange has
+    ledger entries, two that sum to zero."""
 
     __tablename__ = "exchange"
     __table_args__ = (
+        CheckConstraint(_in("status", EXCHANGE_STATUSES), name="status"),
         CheckConstraint("hours > 0 AND hours <= 200", name="hours"),
         CheckConstraint("giver_id IS NULL OR receiver_id IS NULL OR giver_id <> receiver_id", name="not_self"),
         UniqueConstraint("introduction_id", "giver_id", name="uq_exchange_introduction_giver"),
@@ -475,6 +498,10 @@ class Exchange(Base):
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="confirmed", server_default="confirmed")
+    #: Who confirmed or declined a pending exchange (the giver, or a weaver for follow-up hours), and when.
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
 
 class LedgerEntry(Base):

@@ -575,8 +575,8 @@ async def introductions_csv(db: AsyncSession, secret: str) -> str:
                Introduction.a_id, Introduction.b_id, Introduction.introduced_by_id).order_by(Introduction.id)
     )).all()
     hours = dict((await db.execute(
-        select(Exchange.introduction_id, func.sum(Exchange.hours)).where(Exchange.introduction_id.is_not(None))
-        .group_by(Exchange.introduction_id)
+        select(Exchange.introduction_id, func.sum(Exchange.hours))
+        .where(Exchange.introduction_id.is_not(None), Exchange.status == "confirmed").group_by(Exchange.introduction_id)
     )).all())
     ids = {i for x in intros for i in (x.a_id, x.b_id, x.introduced_by_id) if i is not None}
     people = await _people_by_id(db, secret, ids)
@@ -597,7 +597,7 @@ async def introductions_csv(db: AsyncSession, secret: str) -> str:
 async def hours_csv(db: AsyncSession, secret: str) -> str:
     rows = (await db.execute(
         select(Exchange.id, Exchange.at, Exchange.giver_id, Exchange.receiver_id, Exchange.hours, Exchange.source,
-               Exchange.introduction_id).order_by(Exchange.at, Exchange.id)
+               Exchange.introduction_id).where(Exchange.status == "confirmed").order_by(Exchange.at, Exchange.id)
     )).all()
     people = await _people_by_id(db, secret, {i for x in rows for i in (x.giver_id, x.receiver_id) if i is not None})
 
@@ -710,7 +710,8 @@ async def dashboard(db: AsyncSession, now: dt.datetime, months: int = 12) -> lis
     m = month(first_met.c.at)
     await per_month("met", select(m, func.count()).group_by(m))
     m = month(Exchange.at)
-    await per_month("hours", select(m, func.sum(Exchange.hours)).group_by(m), float)
+    confirmed_hours = select(m, func.sum(Exchange.hours)).where(Exchange.status == "confirmed").group_by(m)
+    await per_month("hours", confirmed_hours, float)
 
     # Cumulative shares: new members, newly connected members and new pairs per month, then summed.
     joined = Counter()

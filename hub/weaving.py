@@ -49,6 +49,8 @@ from hub.models import (
     Suggestion,
     SuggestionDecision,
     Tag,
+    is_former,
+    listed_name,
     member_interest,
     post_tag,
 )
@@ -583,7 +585,7 @@ async def past_contact(session: AsyncSession, pairs: list[tuple[int, int]], excl
             out[(a, b)].connected = True
     for g, r, h in (await session.execute(
         select(Exchange.giver_id, Exchange.receiver_id, Exchange.hours)
-        .where(Exchange.giver_id.in_(ids), Exchange.receiver_id.in_(ids))
+        .where(Exchange.giver_id.in_(ids), Exchange.receiver_id.in_(ids), Exchange.status == "confirmed")
     )).all():
         key = _pair(g, r)
         if key in out:
@@ -1109,6 +1111,9 @@ class FollowUpView:
     ask: Post | None
     is_asker: bool
     answer: FollowUpAnswer | None
+    other_answer: FollowUpAnswer | None = None
+    #: The introduction's hours in the timebank, once an answer gave some (hub.weaving._settle_hours).
+    exchange: Exchange | None = None
 
     @property
     def gives_hours(self) -> bool:
@@ -1120,6 +1125,13 @@ class FollowUpView:
         return self.answer is None or self.answer.met == "not_yet"
 
 
+async def _answers(session: AsyncSession, intro_id: int) -> dict[int | None, FollowUpAnswer]:
+    """Each person's answer to one introduction's follow-up, by member id, as stored now."""
+    rows = await session.scalars(select(FollowUpAnswer).where(FollowUpAnswer.introduction_id == intro_id)
+                                 .execution_options(populate_existing=True))
+    return {a.member_id: a for a in rows.all()}
+
+
 async def follow_up_view(session: AsyncSession, settings: Settings, token: str, now: dt.datetime) -> FollowUpView:
     intro_id, member_id = verify(settings, token, "follow_up", now)
     intro = await session.get(Introduction, intro_id)
@@ -1128,9 +1140,9 @@ async def follow_up_view(session: AsyncSession, settings: Settings, token: str, 
     member = await session.get(Member, member_id)
     other = await session.get(Member, intro.b_id if member_id == intro.a_id else intro.a_id)
     ask, _ = await _posts(session, intro)
-    answer = await session.scalar(select(FollowUpAnswer).where(
-        FollowUpAnswer.introduction_id == intro.id, FollowUpAnswer.member_id == member_id))
-    return FollowUpView(intro, member, other, ask, member_id == intro.a_id, answer)
+    answers = await _answers(session, intro.id)
+    return FollowUpView(intro, member, other, ask, member_id == intro.a_id, answers.get(member_id),
+                        answers.get(other.id))
 
 
 @dataclass(frozen=True)
@@ -1159,13 +1171,17 @@ def parse_follow_up(values: dict) -> FollowUpInput:
 async def answer_follow_up(session: AsyncSession, settings: Settings, token: str, data: FollowUpInput,
                            now: dt.datetime) -> FollowUpView:
     """Record one side's answer. The token says whose answer it is, so nobody can answer for
-    someone else; an answer other than "not yet" is final; hours are recorded once."""
+    someone else; an answer other than "not yet" is final; each person's answer is kept, and the
+    hours go into the ledger once, or wait for a weaver when the two answers differ."""
     view = await follow_up_view(session, settings, token, now)
     intro = view.intro
     if intro.status not in ("sent", "met", "not_yet", "did_not_happen"):
         raise Conflict("This introduction was not sent, so there is nothing to follow up.")
     if not view.can_answer:
         raise Conflict("You have already answered; thank you. A network weaver can correct it if needed.")
+    # The two people's answers take turns (SQLite's writers already do): the second then reads the
+    # first, so that two answers given at the same moment are still compared.
+    await session.execute(select(Introduction.id).where(Introduction.id == intro.id).with_for_update())
     try:
         async with session.begin_nested():
             if view.answer is None:
@@ -1191,12 +1207,9 @@ async def answer_follow_up(session: AsyncSession, settings: Settings, token: str
                           .execution_options(synchronize_session=False))
     if data.met == "met":
         await _connect(session, intro, now)
-        if data.hours > 0 and intro.ask_id is not None:
-            await timebank.record_exchange(
-                session, giver_id=intro.b_id, receiver_id=intro.a_id, hours=data.hours, now=now,
-                source="introduction", introduction_id=intro.id, recorded_by_id=view.member.id,
-                note="Recorded from the follow-up of an introduction.",
-            )
+    view.exchange = await _settle_hours(session, intro, view.member.id, now)
+    answers = await _answers(session, intro.id)
+    view.answer, view.other_answer = answers.get(view.member.id), answers.get(view.other.id)
     if data.fulfilled and view.is_asker and view.ask is not None and view.ask.member_id == view.member.id \
             and view.ask.status == "open":
         view.ask.status = "fulfilled"
@@ -1207,6 +1220,42 @@ async def answer_follow_up(session: AsyncSession, settings: Settings, token: str
     await session.refresh(intro)
     await session.commit()
     return view
+
+
+def claimed_hours(met: str, hours: float) -> float | None:
+    """The hours one follow-up answer puts forward for the timebank: 0 when the meeting did not
+    happen, and no claim while they have not met yet or when the hours were left empty."""
+    if met == "did_not_happen":
+        return 0.0
+    return hours if met == "met" and hours > 0 else None
+
+
+async def _settle_hours(session: AsyncSession, intro: Introduction, answered_by_id: int,
+                        now: dt.datetime) -> Exchange | None:
+    """The introduction's hours after an answer, from both people's answers: the first hours given
+    go into the ledger (the other person may never answer); a second answer that agrees changes
+    nothing; one that differs takes them out again until a weaver confirms an amount, seeing both
+    answers (hub.timebank.confirm_follow_up_hours). Returns the introduction's exchange, if any."""
+    if intro.ask_id is None:
+        return None  # hours go into the ledger only for introductions that answered an ask
+    answers = (await session.execute(select(FollowUpAnswer.met, FollowUpAnswer.hours)
+                                     .where(FollowUpAnswer.introduction_id == intro.id))).all()
+    claims = {c for met, hours in answers if (c := claimed_hours(met, hours)) is not None}
+    exchange = await session.scalar(
+        select(Exchange).where(Exchange.introduction_id == intro.id, Exchange.giver_id == intro.b_id)
+        .execution_options(populate_existing=True))
+    if exchange is None:
+        if not claims - {0.0}:
+            return None  # no hours given, or both said it did not happen
+        return await timebank.record_exchange(
+            session, giver_id=intro.b_id, receiver_id=intro.a_id, hours=max(claims), now=now,
+            source="introduction", introduction_id=intro.id, recorded_by_id=answered_by_id,
+            note="Recorded from the follow-up of an introduction.",
+            status="confirmed" if len(claims) == 1 else "pending",
+        )
+    if len(claims) > 1 and await timebank.hold_for_weaver(session, exchange.id):
+        await session.refresh(exchange)
+    return exchange
 
 
 async def _connect(session: AsyncSession, intro: Introduction, now: dt.datetime) -> None:
@@ -1226,13 +1275,64 @@ async def _connect(session: AsyncSession, intro: Introduction, now: dt.datetime)
 # --- Overviews -----------------------------------------------------------------------------------
 
 
-async def introductions_for_weavers(session: AsyncSession, actor: Member, limit: int = 100) -> list[tuple]:
+@dataclass(frozen=True)
+class Listed:
+    """A member as a list of past activity shows them: a former member has no profile to link to."""
+
+    id: int
+    name: str
+    former: bool
+
+
+async def _listed(session: AsyncSession, ids: set[int]) -> dict[int, Listed]:
+    rows = (await session.execute(
+        select(Member.id, Member.name, Member.status).where(Member.id.in_(ids)))).all() if ids else []
+    found = {i: Listed(i, listed_name(name, status), is_former(status)) for i, name, status in rows}
+    return {i: found.get(i) or Listed(i, listed_name(None, None), True) for i in ids}
+
+
+@dataclass(frozen=True)
+class HoursToConfirm:
+    """Follow-up hours the two people answered differently, for a weaver to settle."""
+
+    exchange: Exchange
+    intro: Introduction
+    ask: Post | None
+    asker: Listed
+    helper: Listed
+    #: (person, their answer or None) for the asker, then the helper.
+    answers: tuple[tuple[Listed, FollowUpAnswer | None], ...]
+
+
+async def hours_to_confirm(session: AsyncSession, actor: Member, limit: int = 100) -> list[HoursToConfirm]:
+    _require_weaver(actor)
+    rows = (await session.execute(
+        select(Exchange, Introduction).join(Introduction, Introduction.id == Exchange.introduction_id)
+        .where(Exchange.source == "introduction", Exchange.status == "pending")
+        .order_by(Exchange.at, Exchange.id).limit(limit)
+    )).all()
+    if not rows:
+        return []
+    intro_ids = [intro.id for _, intro in rows]
+    answers = {(a.introduction_id, a.member_id): a for a in (await session.scalars(
+        select(FollowUpAnswer).where(FollowUpAnswer.introduction_id.in_(intro_ids)))).all()}
+    people = await _listed(session, {i.a_id for _, i in rows} | {i.b_id for _, i in rows})
+    asks = {p.id: p for p in (await session.scalars(
+        select(Post).where(Post.id.in_([i.ask_id for _, i in rows if i.ask_id])))).all()}
+    return [
+        HoursToConfirm(exchange, intro, asks.get(intro.ask_id), people[intro.a_id], people[intro.b_id], tuple(
+            (people[m], answers.get((intro.id, m))) for m in (intro.a_id, intro.b_id)))
+        for exchange, intro in rows
+    ]
+
+
+async def introductions_for_weavers(session: AsyncSession, actor: Member, limit: int = 100
+                                    ) -> list[tuple[Introduction, Listed, Listed]]:
     _require_weaver(actor)
     rows = (await session.scalars(select(Introduction).order_by(Introduction.created_at.desc(), Introduction.id.desc())
                                   .limit(limit))).all()
-    ids = {r.a_id for r in rows} | {r.b_id for r in rows}
-    names = dict((await session.execute(select(Member.id, Member.name).where(Member.id.in_(ids)))).all()) if ids else {}
-    return [(r, names.get(r.a_id) or "New member", names.get(r.b_id) or "New member") for r in rows]
+    people = await _listed(session, {r.a_id for r in rows} | {r.b_id for r in rows})
+    return [(r, people[r.a_id], people[r.b_id]) for r in rows]
 
 
 async def my_introductions(session: AsyncSession, member_id: int, limit: int = 50) -> list[tuple[Introduction, Member]]:
@@ -1263,9 +1363,13 @@ async def recent_decisions(session: AsyncSession, actor: Member, limit: int = 10
         .order_by(SuggestionDecision.at.desc(), SuggestionDecision.id.desc()).limit(limit)
     )).all()
     ids = {d.actor_id for d, _, _ in rows if d.actor_id} | {a for _, a, _ in rows} | {b for _, _, b in rows}
-    names = dict((await session.execute(select(Member.id, Member.name).where(Member.id.in_(ids)))).all()) if ids else {}
-    return [(d, names.get(d.actor_id) or "A former weaver", ACTION_LABELS.get(d.action, d.action),
-             names.get(a) or "New member", names.get(b) or "New member") for d, a, b in rows]
+    people = await _listed(session, ids)
+
+    def weaver(actor_id: int | None) -> str:
+        return "A former weaver" if actor_id is None or people[actor_id].former else people[actor_id].name
+
+    return [(d, weaver(d.actor_id), ACTION_LABELS.get(d.action, d.action), people[a].name, people[b].name)
+            for d, a, b in rows]
 
 
 async def decisions_for(session: AsyncSession, suggestion_id: int) -> list[SuggestionDecision]:

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import timebank, weaving
-from hub.errors import DomainError, InvalidInput, InvalidLink
+from hub.errors import DomainError, InvalidInput, InvalidLink, NotFound
 from hub.models import INTRO_CONSENT, NATIONS, SECTORS, Member
 from hub.settings import Settings
 from hub.web.common import form_dict, page, require, see_other
@@ -26,6 +26,10 @@ NOTICES = {
     "skipped": "Skipped. The pair may be suggested again in a later round.",
     "preferences-saved": "Your introduction preferences are saved.",
     "exchange-recorded": "The exchange is recorded in the timebank.",
+    "transfer-recorded": "Recorded. The hours count in the timebank once the person who gave them confirms.",
+    "transfer-confirmed": "Confirmed: the hours are in the timebank.",
+    "transfer-declined": "Declined: those hours do not count in the timebank.",
+    "hours-settled": "The follow-up's hours are settled.",
     "requested": "Your request is with the network weavers. They will introduce you if it fits.",
 }
 
@@ -184,7 +188,7 @@ class WeavingPages(Controller):
             partners.setdefault(other.id, other.display_name)
         return {
             "balance": await timebank.balance(db, me.id), "exchanges": await timebank.history(db, me.id),
-            "partners": partners,
+            "partners": partners, "to_confirm": await timebank.history(db, waiting_for=me.id),
         }
 
     @get("/timebank")
@@ -204,13 +208,29 @@ class WeavingPages(Controller):
             await db.rollback()
             return _page(request, "hub/weaving/timebank.html", viewer, status_code=422, values=values,
                          errors=exc.errors, problem=exc.message, **await self._timebank_context(db, me))
-        return see_other("/timebank", notice="exchange-recorded")
+        return see_other("/timebank", notice="transfer-recorded")
+
+    @post("/timebank/transfers/{exchange_id:int}/{answer:str}")
+    async def answer_transfer(self, db: AsyncSession, viewer: Member | None, now: dt.datetime, exchange_id: int,
+                              answer: str) -> Redirect:
+        """The giver's answer to a transfer the receiver recorded."""
+        me = require(viewer)
+        notice = {"confirm": "transfer-confirmed", "decline": "transfer-declined"}.get(answer)
+        if notice is None:
+            raise NotFound("A transfer can be confirmed or declined.")
+        await timebank.answer_transfer(db, me, exchange_id, answer == "confirm", now)
+        return see_other("/timebank", notice=notice)
+
+    async def _weaver_timebank(self, request: Request, db: AsyncSession, viewer: Member, status_code: int = 200,
+                               **context) -> Template:  # noqa: ANN003
+        context = {"values": {}, "errors": {}, "settle_errors": {}, "settle_values": {}, **context}
+        return _page(request, "hub/weaving/weaver_timebank.html", viewer, status_code=status_code,
+                     exchanges=await timebank.history(db, None, limit=200),
+                     to_confirm=await weaving.hours_to_confirm(db, viewer), met_labels=weaving.MET_LABELS, **context)
 
     @get("/weaving/timebank")
     async def weaver_timebank(self, request: Request, db: AsyncSession, viewer: Member | None) -> Template:
-        require(viewer, "weaver")
-        return _page(request, "hub/weaving/weaver_timebank.html", viewer, values={}, errors={},
-                     exchanges=await timebank.history(db, None, limit=200))
+        return await self._weaver_timebank(request, db, require(viewer, "weaver"))
 
     @post("/weaving/timebank")
     async def weaver_record(self, request: Request, db: AsyncSession, viewer: Member | None,
@@ -221,9 +241,25 @@ class WeavingPages(Controller):
             await timebank.record_by_weaver(db, me, timebank.parse_exchange(values, weaver_form=True), now)
         except InvalidInput as exc:
             await db.rollback()
-            return _page(request, "hub/weaving/weaver_timebank.html", viewer, status_code=422, values=values,
-                         errors=exc.errors, problem=exc.message, exchanges=await timebank.history(db, None, limit=200))
+            return await self._weaver_timebank(request, db, me, 422, values=values, errors=exc.errors,
+                                               problem=exc.message)
         return see_other("/weaving/timebank", notice="exchange-recorded")
+
+    @post("/weaving/timebank/hours/{exchange_id:int}")
+    async def settle_hours(self, request: Request, db: AsyncSession, viewer: Member | None, now: dt.datetime,
+                           exchange_id: int) -> Template | Redirect:
+        """A weaver confirms the hours of a follow-up whose two answers differ."""
+        me = require(viewer, "weaver")
+        values = form_dict(await request.form())
+        try:
+            hours = timebank.parse_decided_hours(values.get("hours"))
+            await timebank.confirm_follow_up_hours(db, me, exchange_id, hours, now)
+        except InvalidInput as exc:
+            await db.rollback()
+            field = f"hours-{exchange_id}"  # one form per follow-up on the page
+            return await self._weaver_timebank(request, db, me, 422, settle_errors={field: exc.errors["hours"]},
+                                               settle_values={field: str(values.get("hours") or "")})
+        return see_other("/weaving/timebank", notice="hours-settled")
 
     # --- A member's own preferences and asks -------------------------------------------------
 

@@ -13,7 +13,7 @@ import time
 import pytest
 import uvicorn
 
-from hub import weaving
+from hub import timebank, weaving
 from hub.app import create_app
 from hub.db import create_engine, session_factory
 from hub.models import MemberPreference
@@ -49,6 +49,10 @@ async def _seed(database_url: str) -> dict:
                 await make_post(db, helper, "offer", title=offer_title, tags=[tag])
                 for person in (asker, helper):
                     db.add(MemberPreference(member_id=person.id, intro_consent="direct"))
+            await db.commit()
+            # Asker A (member 2) says the weaver gave them an hour: it waits for the weaver to confirm.
+            await timebank.record_exchange(db, giver_id=weaver.id, receiver_id=ASKER_A_ID, hours=1, now=START,
+                                           recorded_by_id=ASKER_A_ID, status="pending")
             await db.commit()
             out["cookie"] = await session_cookie_for(db, weaver, START.replace(year=2100))
     finally:
@@ -182,6 +186,29 @@ def test_a_weaver_runs_a_round_and_reviews_the_queue(browser, weaving_hub):
         page.goto(f"/introductions/consent?token={consent}&answer=yes")
         expect(page.get_by_role("heading", level=1)).to_have_text("Would you like to meet Helper A?")
         check_accessibility(page, "the consent page")
+
+        # Helper A remembers 2 hours, not 1.5: both answers are kept and a weaver settles the hours.
+        token = weaving.sign(hub.settings, "follow_up", intro_id, ASKER_A_ID + 1, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1))
+        page.goto(f"/follow-up?token={token}&met=met")
+        page.get_by_label("If you met: how many hours did you spend together?").fill("2")
+        page.get_by_role("button", name="Send my answer").click()
+        expect(page.get_by_text("Asker A said 1.5 hours; a network weaver will confirm the hours for the timebank.")).to_be_visible()
+        check_accessibility(page, "the follow-up thank-you page when the answers differ")
+        context.add_cookies([{"name": hub.settings.session_cookie, "value": cookie, "url": hub.url}])
+        page.goto("/weaving/timebank")
+        expect(page.get_by_role("heading", name="Follow-up hours to confirm")).to_be_visible()
+        expect(page.get_by_text("Helper A said: yes, we met, 2 hours.")).to_be_visible()
+        check_accessibility(page, "the weavers' timebank with hours to confirm")
+        page.get_by_label("Hours Helper A gave Asker A").fill("2")
+        page.get_by_role("button", name=re.compile("Confirm the hours")).click()
+        expect(page.get_by_role("status")).to_have_text("The follow-up's hours are settled.")
+
+        # Asker A said the weaver gave them an hour: it waits on the weaver's own timebank page.
+        page.goto("/timebank")
+        expect(page.get_by_role("heading", name="Hours waiting for your confirmation")).to_be_visible()
+        check_accessibility(page, "the timebank with a transfer to confirm")
+        page.get_by_role("button", name="Confirm 1 hour for Asker A").click()
+        expect(page.get_by_role("status")).to_have_text("Confirmed: the hours are in the timebank.")
 
         assert console_errors == [], console_errors
         assert failed == [], failed

@@ -191,6 +191,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/preferences/introductions"): row(MEMBERS, data={"intro_consent": "ask_first", "on_map": "1"}),
     ("GET", "/timebank"): row(MEMBERS),
     ("POST", "/timebank"): row(MEMBERS, data=lambda w, p: {"other_id": str(w.giver_id), "hours": "1", "note": "Thanks"}),
+    # Only the giver (A) answers a transfer someone recorded as received from them.
+    ("POST", "/timebank/transfers/{exchange_id:int}/{answer:str}"): row(
+        OWN, ids={"exchange_id": "transfer_id", "answer": "confirm"}),
     # --- weavers -------------------------------------------------------------------------------------------------
     ("GET", "/weaving"): row(WEAVERS),
     ("GET", "/weaving/rounds"): row(WEAVERS),
@@ -200,6 +203,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/weaving/timebank"): row(WEAVERS),
     ("POST", "/weaving/timebank"): row(WEAVERS, data=lambda w, p: {
         "giver_id": str(w.giver_id), "receiver_id": str(w.target_id), "hours": "1"}),
+    ("POST", "/weaving/timebank/hours/{exchange_id:int}"): row(
+        WEAVERS, data={"hours": "1"}, ids={"exchange_id": lambda w, p: w.settle.get(p, w.settle[WEAVER])}),
     ("POST", "/weaving/suggestions/{suggestion_id:int}/note"): row(WEAVERS, data={"note": "You two should talk."}),
     ("POST", "/weaving/suggestions/{suggestion_id:int}/approve"): row(WEAVERS, ids={"suggestion_id": helper_for("approve")}),
     ("POST", "/weaving/suggestions/{suggestion_id:int}/swap"): row(WEAVERS, ids={"suggestion_id": helper_for("swap")}),
@@ -404,6 +409,18 @@ async def build_world(db, settings, now: dt.datetime) -> World:  # noqa: ANN001,
     w.giver_id = helpers[10].id
     await timebank.record_exchange(db, giver_id=helpers[10].id, receiver_id=owner.id, hours=1, now=now,
                                    recorded_by_id=owner.id, note=m["exchange"])
+    # B says A gave them an hour: it waits for A, its giver, to confirm it.
+    w.transfer_id = (await timebank.record_exchange(db, giver_id=owner.id, receiver_id=other.id, hours=1, now=now,
+                                                    recorded_by_id=other.id, status="pending")).id
+    # Follow-up hours whose two answers differ, one for the weaver and one for the admin to settle.
+    w.settle = {}
+    for persona, (a, b) in ((WEAVER, (helpers[5], helpers[6])), (ADMIN, (helpers[7], helpers[8]))):
+        intro = Introduction(a_id=a.id, b_id=b.id, status="met", a_consent="auto", b_consent="auto", created_at=now)
+        db.add(intro)
+        await db.flush()
+        w.settle[persona] = (await timebank.record_exchange(
+            db, giver_id=b.id, receiver_id=a.id, hours=2, now=now, source="introduction", introduction_id=intro.id,
+            status="pending")).id
     await db.commit()
     # Someone A could ask to be introduced to: a candidate no suggestion above involves.
     candidates = await weaving.candidates_for_ask(db, ask, now.date(), top=8)
@@ -468,7 +485,7 @@ async def snapshot(db, w: World) -> dict:  # noqa: ANN001
         "introductions": await rows(select(Introduction).where(or_(Introduction.a_id == a, Introduction.b_id == a)),
                                     "id", "status", "a_consent", "b_consent"),
         "exchanges": await rows(select(Exchange).where(or_(Exchange.giver_id == a, Exchange.receiver_id == a)),
-                                "id", "hours", "note"),
+                                "id", "hours", "note", "status"),
         "sessions": await db.scalar(select(func.count()).select_from(WebSession).where(WebSession.member_id == a)),
         "rounds": await rows(select(MatchRound), "id", "status"),
     }

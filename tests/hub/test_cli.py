@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from hub.db import create_engine, session_factory
@@ -42,6 +43,33 @@ def test_demo_migrates_loads_the_community_once_and_prints_how_to_sign_in(tmp_pa
         assert line in first.stdout
     again = hub(tmp_path, "demo", "--no-serve")
     assert "already loaded" in again.stdout and len(roles(tmp_path)) == 320
+
+
+# `hub demo` with its serving replaced by a report of the address the served app (and its mail
+# worker) would put in links: they read BASE_URL from the environment, as uvicorn's factory does.
+DEMO_WITHOUT_SERVING = """
+import os, sys
+from hub import cli
+from hub.settings import Settings
+cli.cmd_serve = lambda args: print("serving on port", args.port, "with links to",
+                                  Settings.from_env(os.environ).base_url) or 0
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(("base_url", "expected"), [
+    (None, "http://127.0.0.1:8100"), ("https://hub.example.org", "https://hub.example.org")])
+def test_demo_on_another_port_prints_and_mails_links_for_that_port_unless_base_url_says(tmp_path, base_url, expected):
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}", "SECRET_KEY": "x",
+           "MAIL_DIR": str(tmp_path / "mail"), "MAIL_MODE": "catch"}
+    env.pop("BASE_URL", None)
+    if base_url:
+        env["BASE_URL"] = base_url
+    result = subprocess.run([sys.executable, "-c", DEMO_WITHOUT_SERVING, "demo", "--port", "8100", "--size", "3"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"Sign in at {expected}/sign-in" in result.stdout and f"{expected}/dev/mail" in result.stdout
+    assert f"serving on port 8100 with links to {expected}\n" in result.stdout and ":8000" not in result.stdout
 
 
 def test_create_admin_makes_an_address_an_admin_and_refuses_a_bad_one(tmp_path):

@@ -199,6 +199,20 @@ async def test_the_timebank_still_balances_after_a_deletion(db, client, settings
     assert (await timebank.balance(db, bob.id)).balance == pytest.approx(0.5)
 
 
+async def test_weavers_see_a_deleted_member_as_a_former_member_without_a_link(db, client, settings, clock):
+    alice, bob, weaver, intro, waiting = await history(db, clock())
+    await delete_via_form(client, db, settings, clock, alice, "alice@example.org")
+
+    await sign_in_as(client, db, settings, weaver, clock())
+    page = await client.get("/weaving/introductions")
+    assert page.status_code == 200
+    assert "<td>A former member and <a href=\"/members/%d\">Bob Stayer</a></td>" % bob.id in page.text
+    assert "<td><a href=\"/members/%d\">Bob Stayer</a> and A former member</td>" % bob.id in page.text
+    assert f'href="/members/{alice.id}"' not in page.text and "New member" not in page.text
+    timebank_page = await client.get("/weaving/timebank")
+    assert "A former member" in timebank_page.text and "New member" not in timebank_page.text
+
+
 async def test_a_deleted_member_is_signed_out_and_cannot_sign_in_but_their_email_can_join_again(
     db, client, settings, clock
 ):

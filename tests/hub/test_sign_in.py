@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.db import create_engine, session_factory
 from hub.mail import SmtpTransport, deliver_due
 from hub.models import LoginToken, Member, WebSession
-from tests.support import START, browser_like_client, make_member, sign_in_token, text_of, wait_for
+from tests.support import START, browser_like_client, html_of, make_member, sign_in_token, text_of, wait_for
 
 
 def csrf_from(html: str) -> str:
@@ -177,6 +177,46 @@ async def test_invite_only_policy_sends_no_link_to_strangers_but_does_to_the_inv
         response = await sign_in(client, app, invite_only, inbox, "friend@example.org")
         assert response.status_code == 303
     assert await db.scalar(select(Member.status).where(Member.email == "friend@example.org")) == "active"
+
+
+async def test_an_invitation_signs_the_invitee_in_without_typing_their_address_again(invite_only, clock, inbox, db):
+    """The invitation carries a single-use sign-in link for the invited address, valid for days;
+    opening it (as a mail scanner would) only shows a button, and the person's POST signs in."""
+    from hub import auth
+    from hub.app import create_app
+
+    app = create_app(invite_only, clock=clock)
+    weaver = await make_member(db, email="weaver@example.org", name="Wren Weaver", hub_role="weaver")
+    for address in ("guest@example.org", "late@example.org"):
+        await auth.invite(db, invite_only, weaver, address, clock())
+    await deliver(app, invite_only)
+    await wait_for(lambda: inbox.to("guest@example.org") and inbox.to("late@example.org"))
+    (invitation,) = inbox.to("guest@example.org")
+    assert "Wren Weaver has invited you" in text_of(invitation)
+    token = sign_in_token(invitation)
+    assert f"/sign-in/confirm?token={token}" in html_of(invitation)
+    assert "http://testserver.local/sign-in\n" not in text_of(invitation) + "\n"  # not the page to type an address in
+
+    clock.advance(days=3)  # long after a sign-in link's 15 minutes
+    async with browser_like_client(app) as client:
+        page = await client.get(f"/sign-in/confirm?token={token}")
+        assert page.status_code == 200 and "Sign me in" in page.text
+        assert await db.scalar(select(Member.id).where(Member.email == "guest@example.org")) is None
+        await db.commit()  # end the read, so the checks below see what the app commits
+        response = await client.post("/sign-in/confirm", data={"token": token, "_csrf": csrf_from(page.text)})
+        assert response.status_code == 303 and response.headers["location"].startswith("/profile")
+        assert (await client.get("/profile")).status_code == 200
+        page = await client.get(f"/sign-in/confirm?token={token}")  # the form's token belongs to the new session
+        again = await client.post("/sign-in/confirm", data={"token": token, "_csrf": csrf_from(page.text)})
+        assert again.status_code == 400  # single use
+
+        clock.advance(days=auth.INVITATION_DAYS)
+        late_token = sign_in_token(inbox.to("late@example.org")[0])
+        page = await client.get(f"/sign-in/confirm?token={late_token}")
+        expired = await client.post("/sign-in/confirm", data={"token": late_token, "_csrf": csrf_from(page.text)})
+        assert expired.status_code == 400 and "expired" in expired.text and 'name="email"' in expired.text
+    assert await db.scalar(select(Member.status).where(Member.email == "guest@example.org")) == "active"
+    assert await db.scalar(select(Member.id).where(Member.email == "late@example.org")) is None
 
 
 async def test_approval_policy_makes_new_members_wait_for_a_weaver(settings, clock, inbox, db):

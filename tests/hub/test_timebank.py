@@ -1,4 +1,5 @@
-"""The timebank ledger: double entry, balances, idempotent records from introductions, hand records."""
+"""The timebank ledger: double entry, balances, idempotent records from introductions, hand records
+that count once their giver confirms them, and how lists name members."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from hub import timebank
-from hub.errors import Forbidden, InvalidInput
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import Exchange, Introduction, LedgerEntry
-from tests.support import make_member
+from tests.support import fresh, make_member, sign_in_as
 
 
 async def test_every_exchange_is_two_entries_that_sum_to_zero(db, clock):
@@ -58,6 +59,7 @@ async def test_a_member_records_only_time_given_to_them_and_only_weavers_record_
     data = timebank.parse_exchange({"other_id": str(other.id), "hours": "1"})
     exchange = await timebank.record_by_member(db, me, data, clock())
     assert (exchange.giver_id, exchange.receiver_id, exchange.recorded_by_id) == (other.id, me.id, me.id)
+    assert exchange.status == "pending"  # until `other` confirms it
     with pytest.raises(InvalidInput):
         await timebank.record_by_member(db, me, timebank.parse_exchange({"other_id": str(me.id), "hours": "1"}), clock())
     await db.rollback()
@@ -68,6 +70,7 @@ async def test_a_member_records_only_time_given_to_them_and_only_weavers_record_
     weaver = await make_member(db, hub_role="weaver")
     exchange = await timebank.record_by_weaver(db, weaver, weaver_form, clock())
     assert (exchange.giver_id, exchange.receiver_id, exchange.recorded_by_id) == (other.id, third.id, weaver.id)
+    assert exchange.status == "confirmed"
     with pytest.raises(InvalidInput) as exc:
         timebank.parse_exchange({"giver_id": "1", "receiver_id": "1", "hours": "x", "note": "n" * 501}, weaver_form=True)
     assert set(exc.value.errors) == {"receiver_id", "hours", "note"}
@@ -84,3 +87,77 @@ async def test_a_profile_page_shows_the_members_timebank_hours(client, db, setti
     await sign_in_as(client, db, settings, receiver, clock())
     page = await client.get(f"/members/{giver.id}")
     assert "Given 2.5 hours, received 0" in page.text
+
+
+async def test_hours_a_member_says_someone_gave_them_count_only_once_the_giver_confirms(db, clock):
+    """Any member can name any other as the giver; nobody's balance changes on that word alone."""
+    me, giver, stranger = await make_member(db), await make_member(db), await make_member(db)
+    weaver = await make_member(db, hub_role="weaver")
+    first, second = [(await timebank.record_by_member(
+        db, me, timebank.parse_exchange({"other_id": str(giver.id), "hours": h}), clock())).id for h in ("1.5", "9")]
+    assert await timebank.balances(db) == {}
+    assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+    assert [x.id for x in await timebank.history(db, waiting_for=giver.id)] == [second, first]
+
+    for someone in (me, stranger, weaver):  # only the giver answers: not the receiver, not a third person
+        with pytest.raises(NotFound):
+            await timebank.answer_transfer(db, someone, first, True, clock())
+    await timebank.answer_transfer(db, giver, first, True, clock())
+    await timebank.answer_transfer(db, giver, first, True, clock())  # pressed twice: counted once
+    await timebank.answer_transfer(db, giver, second, False, clock())
+    with pytest.raises(Conflict):
+        await timebank.answer_transfer(db, giver, second, True, clock())
+
+    await fresh(db)
+    assert await timebank.balances(db) == {giver.id: timebank.Balance(1.5, 0), me.id: timebank.Balance(0, 1.5)}
+    assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+    decided = {x.id: (x.status, x.decided_by_id) for x in (await db.scalars(select(Exchange))).all()}
+    assert decided == {first: ("confirmed", giver.id), second: ("declined", giver.id)}
+    assert await timebank.history(db, waiting_for=giver.id) == []
+
+
+async def test_the_giver_confirms_or_declines_on_their_timebank_page(client, db, settings, clock):
+    receiver, giver = await make_member(db, name="Rosa Receiver"), await make_member(db, name="Gil Giver")
+    stranger = await make_member(db, name="Sam Stranger")
+    csrf = await sign_in_as(client, db, settings, receiver, clock())
+    recorded = await client.post("/timebank", data={"other_id": str(giver.id), "hours": "1.5", "note": "Mapping",
+                                                    "_csrf": csrf})
+    assert recorded.status_code == 303 and recorded.headers["location"] == "/timebank?notice=transfer-recorded"
+    page = await client.get(recorded.headers["location"])
+    assert "once the person who gave them confirms" in page.text and "waiting for Gil Giver to confirm" in page.text
+    (transfer,) = (await (await fresh(db)).scalars(select(Exchange))).all()
+    assert transfer.status == "pending" and await timebank.balances(db) == {}
+    # Neither the receiver nor anyone else can confirm it.
+    assert (await client.post(f"/timebank/transfers/{transfer.id}/confirm", data={"_csrf": csrf})).status_code == 404
+    csrf = await sign_in_as(client, db, settings, stranger, clock())
+    assert (await client.post(f"/timebank/transfers/{transfer.id}/confirm", data={"_csrf": csrf})).status_code == 404
+    assert "Hours waiting for your confirmation" not in (await client.get("/timebank")).text
+
+    csrf = await sign_in_as(client, db, settings, giver, clock())
+    page = await client.get("/timebank")
+    assert "<h2>Hours waiting for your confirmation</h2>" in page.text
+    assert "Rosa Receiver recorded that you gave them 1.5 hours on 23 November 2026: “Mapping”." in page.text
+    assert f'action="/timebank/transfers/{transfer.id}/confirm"' in page.text
+    assert f'formaction="/timebank/transfers/{transfer.id}/decline"' in page.text
+    confirmed = await client.post(f"/timebank/transfers/{transfer.id}/confirm", data={"_csrf": csrf})
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/timebank?notice=transfer-confirmed"
+    page = await client.get(confirmed.headers["location"])
+    assert "Confirmed: the hours are in the timebank." in page.text and "Hours waiting" not in page.text
+    assert await timebank.balances(await fresh(db)) == {
+        giver.id: timebank.Balance(1.5, 0), receiver.id: timebank.Balance(0, 1.5)}
+    declining_later = await client.post(f"/timebank/transfers/{transfer.id}/decline", data={"_csrf": csrf})
+    assert declining_later.status_code == 409
+    assert (await client.post(f"/timebank/transfers/{transfer.id}/maybe", data={"_csrf": csrf})).status_code == 404
+
+
+async def test_the_timebank_names_a_nameless_member_new_and_a_deleted_one_former(db, clock):
+    """One rule for lists of past activity (hub.models.listed_name): a tombstone is "A former member",
+    someone who has not given a name yet is "New member"."""
+    from hub import privacy
+
+    nameless, leaver = await make_member(db, name=""), await make_member(db, name="Lee Leaver", email="lee@example.org")
+    await timebank.record_exchange(db, giver_id=nameless.id, receiver_id=leaver.id, hours=1, now=clock())
+    await db.commit()
+    await privacy.delete_account(db, leaver.id, "lee@example.org", clock())
+    (row,) = await timebank.history(await fresh(db), nameless.id)
+    assert (row.giver_name, row.receiver_name) == ("New member", "A former member")

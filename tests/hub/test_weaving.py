@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub import mail, timebank, weaving
+from hub.errors import Forbidden
 from hub.models import (
     Connection,
     Exchange,
@@ -19,6 +20,7 @@ from hub.models import (
     Introduction,
     LedgerEntry,
     MatchRound,
+    Member,
     MemberPreference,
     Post,
     Suggestion,
@@ -151,7 +153,8 @@ async def test_the_whole_flow_round_approve_mail_follow_up_ledger_connection(db,
     assert (connection.a_id, connection.b_id, connection.kind, connection.source_id) == (
         min(asker.id, helper.id), max(asker.id, helper.id), "introduction", intro.id)
 
-    # the asker answers too: their ask is fulfilled, and the hours are not counted again
+    # the asker answers too: their ask is fulfilled, and the hours are one exchange, which waits
+    # for a weaver because the asker remembers 2 hours (tests below follow that through)
     asker_link = next(u for u in links(asker_mail, "/follow-up") if u.endswith("met=met"))
     form, token_csrf = await csrf_from(client, path_of(asker_link))
     token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
@@ -160,7 +163,7 @@ async def test_the_whole_flow_round_approve_mail_follow_up_ledger_connection(db,
                                           "_csrf": token_csrf})
     await fresh(db)
     assert (await db.get(Post, ask.id)).status == "fulfilled"
-    assert await db.scalar(select(func.count()).select_from(Exchange)) == 1
+    assert [x.status for x in (await db.scalars(select(Exchange))).all()] == ["pending"]
     assert await db.scalar(select(func.count()).select_from(Connection)) == 1
 
 
@@ -271,10 +274,10 @@ async def test_answering_a_follow_up_twice_records_the_hours_once(db, settings, 
     await weaving.answer_follow_up(db, settings, helper_token, answer, clock())
     with pytest.raises(weaving.Conflict):
         await weaving.answer_follow_up(db, settings, helper_token, answer, clock())
-    await weaving.answer_follow_up(db, settings, asker_token, weaving.FollowUpInput("met", True, 3.0, False), clock())
+    await weaving.answer_follow_up(db, settings, asker_token, weaving.FollowUpInput("met", True, 2.0, False), clock())
     await fresh(db)
-    assert [(e.giver_id, e.receiver_id, e.hours) for e in (await db.scalars(select(Exchange))).all()] == [
-        (helper.id, asker.id, 2.0)]
+    assert [(e.giver_id, e.receiver_id, e.hours, e.status) for e in (await db.scalars(select(Exchange))).all()] == [
+        (helper.id, asker.id, 2.0, "confirmed")]
     assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 2
     assert await db.scalar(select(func.count()).select_from(FollowUpAnswer)) == 2
 
@@ -291,6 +294,127 @@ async def test_two_answers_racing_each_other_record_the_hours_once(db, settings,
     await fresh(db)
     assert await db.scalar(select(func.count()).select_from(Exchange)) == 1
     assert await db.scalar(select(func.count()).select_from(Connection)) == 1
+
+
+async def test_two_different_answers_given_at_the_same_moment_still_wait_for_a_weaver(db, settings, clock, factory, inbox):
+    asker, helper, intro = await sent_introduction(db, settings, clock, factory, inbox)
+    tokens = {token_for(inbox.to(helper.email)[-1]): 1.0, token_for(inbox.to(asker.email)[-1]): 2.0}
+
+    async def answer(token, hours):  # noqa: ANN001, ANN202
+        async with factory() as session:
+            await weaving.answer_follow_up(session, settings, token, weaving.FollowUpInput("met", True, hours, False),
+                                           clock())
+
+    await asyncio.gather(*(answer(t, h) for t, h in tokens.items()))
+    await fresh(db)
+    assert [x.status for x in (await db.scalars(select(Exchange))).all()] == ["pending"]
+    assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+    assert sorted((await db.scalars(select(FollowUpAnswer.hours))).all()) == [1.0, 2.0]
+
+
+# (helper's answer, asker's answer) -> the exchange's status and hours, or None for no exchange
+LEDGER_CASES = {
+    "both the same": (("met", 2.0), ("met", 2.0), ("confirmed", 2.0)),
+    "one said not yet": (("met", 2.0), ("not_yet", 0.0), ("confirmed", 2.0)),
+    "one gave no hours": (("met", 0.0), ("met", 1.5), ("confirmed", 1.5)),
+    "different hours": (("met", 1.5), ("met", 2.0), ("pending", 1.5)),  # as first recorded, until a weaver decides
+    "met, then did not happen": (("met", 2.0), ("did_not_happen", 0.0), ("pending", 2.0)),
+    "did not happen, then met": (("did_not_happen", 0.0), ("met", 1.0), ("pending", 1.0)),
+    "both did not happen": (("did_not_happen", 0.0), ("did_not_happen", 0.0), None),
+}
+
+
+@pytest.mark.parametrize("case", LEDGER_CASES)
+async def test_the_ledger_follows_both_peoples_follow_up_answers(db, settings, clock, factory, inbox, case):
+    helper_answer, asker_answer, expected = LEDGER_CASES[case]
+    asker, helper, intro = await sent_introduction(db, settings, clock, factory, inbox)
+    for person, (met, hours) in ((helper, helper_answer), (asker, asker_answer)):
+        await weaving.answer_follow_up(db, settings, token_for(inbox.to(person.email)[-1]),
+                                       weaving.FollowUpInput(met, None, hours, False), clock())
+    await fresh(db)
+    exchanges = [(x.status, x.hours) for x in (await db.scalars(select(Exchange))).all()]
+    assert exchanges == ([expected] if expected else [])
+    counted = expected[1] if expected and expected[0] == "confirmed" else 0
+    zero = timebank.Balance(0.0, 0.0)
+    assert (await timebank.balances(db)).get(helper.id, zero) == timebank.Balance(counted, 0.0)
+    assert {a.member_id: (a.met, a.hours) for a in (await db.scalars(select(FollowUpAnswer))).all()} == {
+        helper.id: helper_answer, asker.id: asker_answer}
+
+
+async def test_the_second_persons_different_hours_are_kept_and_a_weaver_confirms_the_ledger_entry(
+    db, client, settings, clock, factory, inbox
+):
+    """Both answer the follow-up, 1.5 h and 2 h: both answers are kept and shown to a weaver, each
+    person is told what happens, and only the amount the weaver confirms reaches the ledger."""
+    asker, helper, intro = await sent_introduction(db, settings, clock, factory, inbox)
+    weaver = (await fresh(db)) and await db.get(Member, intro.introduced_by_id)
+    said = {}
+    for person, hours in ((helper, "1.5"), (asker, "2")):
+        token = token_for(inbox.to(person.email)[-1])
+        _, csrf = await csrf_from(client, f"/follow-up?token={token}")
+        done = await client.post("/follow-up", data={"token": token, "met": "met", "hours": hours, "_csrf": csrf})
+        assert done.status_code == 200
+        said[person.id] = done.text
+    assert "The hub's timebank records 1.5 hours for this introduction." in said[helper.id]
+    assert "If Asha Asker answers with a different number, a network weaver will confirm the hours." in said[helper.id]
+    assert "Hugo Helper said 1.5 hours; a network weaver will confirm the hours for the timebank." in said[asker.id]
+    assert "Your hours are in" not in said[asker.id]
+
+    await fresh(db)
+    assert {a.member_id: a.hours for a in (await db.scalars(select(FollowUpAnswer))).all()} == {helper.id: 1.5, asker.id: 2.0}
+    assert await timebank.balances(db) == {}  # neither amount counts until a weaver confirms one
+    (exchange,) = (await db.scalars(select(Exchange))).all()
+    assert exchange.status == "pending"
+
+    csrf = await sign_in_as(client, db, settings, asker, clock())
+    refused = await client.post(f"/weaving/timebank/hours/{exchange.id}", data={"hours": "2", "_csrf": csrf})
+    assert refused.status_code == 403
+    csrf = await sign_in_as(client, db, settings, weaver, clock())
+    page = await client.get("/weaving/timebank")
+    assert "<h2>Follow-up hours to confirm</h2>" in page.text
+    assert "Asha Asker said: yes, we met, 2 hours." in page.text and "Hugo Helper said: yes, we met, 1.5 hours." in page.text
+    assert f'<label for="hours-{exchange.id}">Hours Hugo Helper gave Asha Asker</label>' in page.text
+    assert "waiting for a network weaver to confirm the hours" in page.text  # in the list of exchanges
+    empty = await client.post(f"/weaving/timebank/hours/{exchange.id}", data={"hours": "", "_csrf": csrf})
+    assert empty.status_code == 422 and "Enter the hours to record, or 0 to record none." in empty.text
+    field = f"hours-{exchange.id}"
+    described = rf'<input id="{field}" name="hours"[^>]*aria-describedby="{field}-hint {field}-error"\s+aria-invalid="true"'
+    assert re.search(described, empty.text)
+    assert f'<a href="#{field}">Enter the hours' in empty.text  # the error summary links to the field
+    settled = await client.post(f"/weaving/timebank/hours/{exchange.id}", data={"hours": "2", "_csrf": csrf})
+    assert settled.status_code == 303 and settled.headers["location"] == "/weaving/timebank?notice=hours-settled"
+    page = await client.get(settled.headers["location"])
+    assert "The follow-up&#39;s hours are settled." in page.text and "None: the two answers of every follow-up agree." in page.text
+    again = await client.post(f"/weaving/timebank/hours/{exchange.id}", data={"hours": "1.5", "_csrf": csrf})
+    assert again.status_code == 409
+
+    await fresh(db)
+    assert await timebank.balances(db) == {helper.id: timebank.Balance(2.0, 0.0), asker.id: timebank.Balance(0.0, 2.0)}
+    assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+    exchange = await db.get(Exchange, exchange.id)
+    assert (exchange.status, exchange.hours, exchange.decided_by_id) == ("confirmed", 2.0, weaver.id)
+
+
+async def test_a_weaver_can_settle_differing_follow_up_hours_at_none(db, settings, clock, factory, inbox):
+    asker, helper, intro = await sent_introduction(db, settings, clock, factory, inbox)
+    await weaving.answer_follow_up(db, settings, token_for(inbox.to(helper.email)[-1]),
+                                   weaving.FollowUpInput("met", True, 3.0, False), clock())
+    await weaving.answer_follow_up(db, settings, token_for(inbox.to(asker.email)[-1]),
+                                   weaving.FollowUpInput("did_not_happen", None, 0.0, False), clock())
+    await fresh(db)
+    weaver = await db.get(Member, intro.introduced_by_id)
+    (item,) = await weaving.hours_to_confirm(db, weaver)
+    assert [(p.name, a.met, a.hours) for p, a in item.answers] == [
+        ("Asha Asker", "did_not_happen", 0.0), ("Hugo Helper", "met", 3.0)]
+    with pytest.raises(Forbidden):
+        await timebank.confirm_follow_up_hours(db, await db.get(Member, asker.id), item.exchange.id, 0.0, clock())
+    involved = Member(id=helper.id, hub_role="weaver", status="active")  # were the helper a weaver: not their own hours
+    with pytest.raises(Forbidden):
+        await timebank.confirm_follow_up_hours(db, involved, item.exchange.id, 3.0, clock())
+    await timebank.confirm_follow_up_hours(db, weaver, item.exchange.id, 0.0, clock())
+    await fresh(db)
+    assert [x.status for x in (await db.scalars(select(Exchange))).all()] == ["declined"]
+    assert await timebank.balances(db) == {} and await weaving.hours_to_confirm(db, weaver) == []
 
 
 async def test_not_yet_can_be_followed_by_met_but_a_final_answer_cannot_be_changed(db, settings, clock, factory, inbox):
@@ -696,6 +820,10 @@ async def test_members_record_time_given_to_them_and_weavers_record_any_exchange
     assert self_.status_code == 422
     ok = await client.post("/timebank", data={"other_id": str(helper.id), "hours": "1.3", "note": "Coffee", "_csrf": csrf})
     assert ok.status_code == 303
+    transfer = await (await fresh(db)).scalar(select(Exchange.id))
+    hcsrf = await sign_in_as(client, db, settings, helper, clock())  # it counts once the helper confirms it
+    assert (await client.post(f"/timebank/transfers/{transfer}/confirm", data={"_csrf": hcsrf})).status_code == 303
+    csrf = await sign_in_as(client, db, settings, asker, clock())
     assert (await client.post("/weaving/timebank", data={"giver_id": str(asker.id), "receiver_id": str(helper.id),
                                                          "hours": "1", "_csrf": csrf})).status_code == 403
     wcsrf = await sign_in_as(client, db, settings, weaver, clock())
