@@ -7,7 +7,7 @@ balances, which sum the ledger, count confirmed exchanges only. Every existing e
 ledger entries and starts as confirmed.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 10:00:00
 """
 from alembic import op
@@ -16,7 +16,7 @@ import hub.db
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
