@@ -30,6 +30,7 @@ from hub.web.admin_pages import AdminPages
 from hub.web.api import Api
 from hub.web.auth_pages import AuthPages
 from hub.web.common import (
+    HubRequest,
     NotSignedIn,
     page,
     provide_db,
@@ -192,6 +193,7 @@ def create_app(
         template_config=TemplateConfig(
             directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=template_engine
         ),
+        request_class=HubRequest,
         middleware=[DefineMiddleware(security_middleware, settings=settings)],
         before_request=check_request,
         exception_handlers={
