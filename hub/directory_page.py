@@ -24,7 +24,9 @@ from hub.models import Member, MemberDisplay, MemberLink, MemberWeavingRole, Pos
 _member = Member.__table__
 _post = Post.__table__
 #: The member columns a page shows (not the search index's copies, nor timestamps).
-_MEMBER_COLUMNS = [c for c in _member.c if c.key not in ("search_text", "search_tags", "created_at", "updated_at")]
+_MEMBER_COLUMNS = [
+    c for c in _member.c if c.key not in ("search_text", "search_tags", "search_indexed_on", "created_at", "updated_at")
+]
 _POST_COLUMNS = [c for c in _post.c if c.key not in ("created_at", "updated_at")]
 
 
