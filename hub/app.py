@@ -21,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from events.web import EventApi, EventPages
-from hub import db as hubdb
+from hub import db as hubdb, tags
 from hub.errors import DomainError
 from hub.mail import SmtpTransport, run_worker
 from hub.markup import render_markdown
@@ -152,6 +152,7 @@ def create_app(
     settings = settings or Settings.from_env(os.environ)
     engine = hubdb.create_engine(settings.database_url)
     factory = hubdb.session_factory(engine)
+    tags.watch(engine)  # before any request can be running through the engine's listeners
     run_inline_worker = settings.run_worker_in_web if start_worker is None else start_worker
 
     @asynccontextmanager

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.db import utcnow
 from hub.models import Tag, member_interest, post_tag
@@ -101,16 +101,23 @@ class _PopularCache:
     def __init__(self) -> None:
         self._engines: weakref.WeakKeyDictionary[Engine, _Counted] = weakref.WeakKeyDictionary()
 
-    def of(self, engine: Engine) -> _Counted:
+    def watch(self, engine: Engine) -> None:
+        """Listens to the engine from now on; called where an app makes its engine, before any
+        connection. Never later, on a request: adding a listener while another connection is
+        running through that event's listeners (SQLite's BEGIN awaits its thread halfway) failed
+        that connection with "deque mutated during iteration"."""
         engine = _root(engine)
-        counted = self._engines.get(engine)
-        if counted is None:
-            counted = self._engines[engine] = _Counted()
-            event.listen(engine, "begin", _note_begin)
-            event.listen(engine, "after_cursor_execute", _note_tag_write)
-            event.listen(engine, "commit", _end_of_transaction)
-            event.listen(engine, "rollback", _end_of_transaction)
-        return counted
+        if engine in self._engines:
+            return
+        self._engines[engine] = _Counted()
+        event.listen(engine, "begin", _note_begin)
+        event.listen(engine, "after_cursor_execute", _note_tag_write)
+        event.listen(engine, "commit", _end_of_transaction)
+        event.listen(engine, "rollback", _end_of_transaction)
+
+    def of(self, engine: Engine) -> _Counted | None:
+        """None for an engine nobody watches: its writes are not seen, so nothing may be kept for it."""
+        return self._engines.get(_root(engine))
 
     def throw_away(self, engine: Engine) -> None:
         counted = self._engines.get(_root(engine))
@@ -126,6 +133,12 @@ def _root(engine: Engine) -> Engine:
 
 
 _popular_cache = _PopularCache()
+
+
+def watch(engine: AsyncEngine | Engine) -> None:
+    """Lets popular() remember its counts for this engine (see _PopularCache.watch)."""
+    _popular_cache.watch(getattr(engine, "sync_engine", engine))
+
 #: Statements that can change which tags are popular: (kind of write, table).
 _WRITE = re.compile(r'\s*(insert\s+into|update|delete\s+from)\s+"?(\w+)"?', re.IGNORECASE)
 _TAG_TABLES = {"tag", "member_interest", "post_tag"}
@@ -167,7 +180,7 @@ async def popular(session: AsyncSession, limit: int = 200, *, now: dt.datetime |
     now = now or utcnow()
     connection = await session.connection()
     counted = _popular_cache.of(connection.sync_engine)
-    cached = counted.get(limit, now)
+    cached = counted.get(limit, now) if counted is not None else None
     if cached is not None:
         return list(cached)
     # None when this transaction began before the engine was watched: its snapshot is unknown.
@@ -186,6 +199,6 @@ async def popular(session: AsyncSession, limit: int = 200, *, now: dt.datetime |
         .limit(limit)
     )
     found = tuple(PopularTag(*row) for row in (await session.execute(query)).all())
-    if began_at == counted.generation and not connection.info.get(_WROTE_TAGS):
+    if counted is not None and began_at == counted.generation and not connection.info.get(_WROTE_TAGS):
         counted.by_limit[limit] = (now, found)
     return list(found)
