@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.db import utcnow
+from hub.errors import InvalidInput
 from hub.models import Tag, member_interest, post_tag
 
 MAX_LABEL = 60
@@ -24,8 +25,9 @@ def slugify(label: str) -> str:
 
 
 def tidy_label(label: str) -> str:
+    """Spaces tidied, never shortened: hub.forms refuses a label over MAX_LABEL, so nobody's tag is cut short."""
     printable = "".join(ch for ch in label if ch.isprintable() or ch.isspace())
-    return " ".join(printable.split())[:MAX_LABEL]
+    return " ".join(printable.split())
 
 
 def split_tags(raw: str | Iterable[str] | None) -> list[str]:
@@ -47,6 +49,8 @@ async def get_or_create(session: AsyncSession, labels: list[str]) -> list[Tag]:
     wanted.pop("", None)
     if not wanted:
         return []
+    if any(len(label) > MAX_LABEL for label in wanted.values()):  # the forms say so first, per field
+        raise InvalidInput(f"Each tag must be at most {MAX_LABEL} characters.")
     found = {t.slug: t for t in (await session.scalars(select(Tag).where(Tag.slug.in_(wanted)))).all()}
     for slug, label in wanted.items():
         if slug in found:
