@@ -1,9 +1,11 @@
-"""Interest tags: "Network mapping", "network-mapping" and "NETWORK  MAPPING" are one tag."""
+"""Interest tags: "Network mapping", "network-mapping" and "NETWORK  MAPPING" are one tag, and so are
+"Café" and "Cafe", or "Cŵm" typed with a composed or a decomposed "ŵ"."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import weakref
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -19,19 +21,45 @@ from hub.models import Tag, member_interest, post_tag
 MAX_LABEL = 60
 
 
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] == "M"
+
+
+def _without_latin_accents(text: str) -> str:
+    """Latin letters without their accents ("é" is "e", "ŵ" is "w"): people type a word with them or
+    without. Marks in other scripts stay, since there they often make another letter (Devanagari's vowel signs)."""
+    kept, after_latin = [], False
+    for ch in unicodedata.normalize("NFD", text):
+        if not _is_mark(ch):
+            after_latin = unicodedata.name(ch, "").startswith("LATIN ")
+        elif after_latin:
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def slugify(label: str) -> str:
+    """A tag's key, which the unique slug column holds: NFKC (the "ﬁ" ligature is "fi"), case-folded,
+    Latin accents dropped, and every run of characters that are not letters, marks or digits one hyphen."""
+    text = _without_latin_accents(unicodedata.normalize("NFKC", label).casefold().replace("&", " and "))
+    return "-".join("".join(ch if ch.isalnum() or _is_mark(ch) else " " for ch in text).split())[:80]
+
+
+def _slug_before_folding(label: str) -> str:
+    """The key tags were made with until slugs were folded. No migration rewrote them (two rows may
+    now share one folded key), so a label's tag is looked for under this key after its own."""
     text = label.strip().lower().replace("&", " and ")
     return re.sub(r"[^\w]+|_", "-", text).strip("-")[:80]
 
 
 def tidy_label(label: str) -> str:
-    """Spaces tidied, never shortened: hub.forms refuses a label over MAX_LABEL, so nobody's tag is cut short."""
-    printable = "".join(ch for ch in label if ch.isprintable() or ch.isspace())
+    """NFKC, spaces tidied, never shortened: hub.forms refuses a label over MAX_LABEL, so nobody's tag is cut short."""
+    printable = "".join(ch for ch in unicodedata.normalize("NFKC", label) if ch.isprintable() or ch.isspace())
     return " ".join(printable.split())
 
 
 def split_tags(raw: str | Iterable[str] | None) -> list[str]:
-    """Comma or newline separated text, or a list, to labels; duplicates by slug dropped."""
+    """Comma or newline separated text, or a list, to labels; duplicates by slug dropped, the first kept."""
     if raw is None:
         return []
     parts = re.split(r"[,\n;]", raw) if isinstance(raw, str) else [str(p) for p in raw]
@@ -44,14 +72,32 @@ def split_tags(raw: str | Iterable[str] | None) -> list[str]:
     return list(seen.values())
 
 
+async def _first_found(session: AsyncSession, keys: dict[str, list[str]]) -> dict[str, Tag]:
+    """For each key, the tag under the first of its slugs that one has."""
+    wanted = {slug for slugs in keys.values() for slug in slugs}
+    rows = {t.slug: t for t in (await session.scalars(select(Tag).where(Tag.slug.in_(wanted)))).all()}
+    found = {key: next((rows[s] for s in slugs if s in rows), None) for key, slugs in keys.items()}
+    return {key: tag for key, tag in found.items() if tag is not None}
+
+
+async def find(session: AsyncSession, text: str) -> Tag | None:
+    """The tag a directory filter names: as a slug exactly (a tag's own link), else as a label. Exact
+    first, so that where two rows share a folded key each old tag's link still lists its members."""
+    keys = [text, slugify(text), _slug_before_folding(text)]
+    return (await _first_found(session, {"": keys})).get("")
+
+
 async def get_or_create(session: AsyncSession, labels: list[str]) -> list[Tag]:
-    wanted = {slugify(label): tidy_label(label) for label in labels}
+    """The tags the labels name, each made where missing with the label as first typed."""
+    wanted: dict[str, str] = {}
+    for label in labels:
+        wanted.setdefault(slugify(label), tidy_label(label))
     wanted.pop("", None)
     if not wanted:
         return []
     if any(len(label) > MAX_LABEL for label in wanted.values()):  # the forms say so first, per field
         raise InvalidInput(f"Each tag must be at most {MAX_LABEL} characters.")
-    found = {t.slug: t for t in (await session.scalars(select(Tag).where(Tag.slug.in_(wanted)))).all()}
+    found = await _first_found(session, {slug: [slug, _slug_before_folding(label)] for slug, label in wanted.items()})
     for slug, label in wanted.items():
         if slug in found:
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select
 
 from hub.models import Tag
@@ -150,3 +152,22 @@ async def test_a_link_or_interest_too_long_to_keep_is_refused_inline_not_cut_sho
                                              "interests": [long_tag[:60]]}, headers={"x-csrf-token": csrf})
     assert edge.status_code == 200
     assert edge.json()["links"] == [{"label": "L" * 80, "url": long_url[:500]}] and edge.json()["interests"] == ["T" * 60]
+
+
+async def test_interests_differing_in_accents_or_unicode_form_are_one_tag_with_the_first_label(client, db, settings, clock):
+    nfc, nfd = unicodedata.normalize("NFC", "Cŵm Rhondda"), unicodedata.normalize("NFD", "Cŵm Rhondda")
+    assert nfc != nfd
+    first = await make_member(db, interests=[])
+    csrf = await sign_in_as(client, db, settings, first, clock())
+    await client.post("/profile", data={**FULL_PROFILE, "interests": f"Café, {nfd}, ﬁeld notes", "_csrf": csrf})
+    second = await make_member(db, interests=[])
+    csrf = await sign_in_as(client, db, settings, second, clock())
+    typed = f"cafe, CAFÉ, {nfc}, Cwm rhondda, field notes"
+    response = await client.post("/profile", data={**FULL_PROFILE, "interests": typed, "_csrf": csrf})
+    assert response.status_code == 303
+    # NFKC: the NFD "ŵ" is kept as typed but composed, the "ﬁ" ligature as two letters.
+    labels = ["Café", nfc, "field notes"]
+    assert sorted(t.label for t in (await db.scalars(select(Tag))).all()) == sorted(labels)
+    assert sorted(t.label for t in (await reload_member(db, second.id)).interests) == sorted(labels)
+    found = (await client.get("/api/members", params={"tag": "CAFE"})).json()["items"]
+    assert sorted(m["id"] for m in found) == [first.id, second.id]
