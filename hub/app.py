@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 
 from events.web import EventApi, EventPages
 from hub import db as hubdb
-from hub import paths
+from hub import paths, tags
 from hub.errors import DomainError
 from hub.mail import SmtpTransport, run_worker
 from hub.markup import render_markdown
@@ -29,6 +29,7 @@ from hub.web.admin_pages import AdminPages
 from hub.web.api import Api
 from hub.web.auth_pages import AuthPages
 from hub.web.common import (
+    HubRequest,
     NotSignedIn,
     page,
     provide_db,
@@ -149,6 +150,7 @@ def create_app(
     settings = settings or Settings.from_env(os.environ)
     engine = hubdb.create_engine(settings.database_url)
     factory = hubdb.session_factory(engine)
+    tags.watch(engine)  # before any request can be running through the engine's listeners
     run_inline_worker = settings.run_worker_in_web if start_worker is None else start_worker
 
     @asynccontextmanager
@@ -190,6 +192,7 @@ def create_app(
         template_config=TemplateConfig(
             directory=paths.TEMPLATES, engine=JinjaTemplateEngine, engine_callback=template_engine
         ),
+        request_class=HubRequest,
         before_request=check_request,
         exception_handlers={
             DomainError: handle_domain_error,

@@ -29,10 +29,10 @@ from sqlalchemy import Select, and_, cast, column, exists, func, literal_column,
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import tags
 from hub.directory_page import MemberRow, load_members
-from hub.models import Member, MemberWeavingRole, Post, Tag
+from hub.models import Member, MemberWeavingRole, Post
 from hub.search_index import FTS_TABLE, TS_CONFIG, fts5_query, tag_tsquery_text, tsquery_text, words
-from hub.tags import slugify
 
 PER_PAGE = 20
 _fts = table(
@@ -145,9 +145,10 @@ async def search(session: AsyncSession, viewer: Member, query: DirectoryQuery, d
     """`detail`: what the page's members are read with, "full" or "card" (hub.directory_page)."""
     tag_id = None
     if query.tag:
-        tag_id = await session.scalar(select(Tag.id).where(Tag.slug == slugify(query.tag)))
-        if tag_id is None:  # nobody has a tag that does not exist
+        tag = await tags.find(session, query.tag)
+        if tag is None:  # nobody has a tag that does not exist
             return DirectoryPage(query=query, members=[], total=0)
+        tag_id = tag.id
     matches = (_postgresql_matches if session.bind.dialect.name == "postgresql" else _sqlite_matches)(
         viewer, query, tag_id
     )

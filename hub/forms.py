@@ -17,6 +17,7 @@ from hub.tags import MAX_LABEL, split_tags
 
 MAX_TAGS = 20
 MAX_LINKS = 5
+MAX_LINK_LABEL, MAX_LINK_URL = 80, 500  # member_link's columns
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -149,7 +150,12 @@ def _links(fields: _Fields) -> list[LinkInput]:
         if len(pair) != 2 or not pair[0].strip() or not pair[1].strip():
             fields.errors["links"] = "Write each link as 'Label: address', for example 'Website: https://example.org'."
             return []
-        label, url = " ".join(pair[0].split())[:80], pair[1].strip()[:500]
+        label, url = " ".join(pair[0].split()), pair[1].strip()
+        # Refused, not cut short: a shortened address leads somewhere else.
+        for part, text, limit in (("address", url, MAX_LINK_URL), ("label", label, MAX_LINK_LABEL)):
+            if len(text) > limit:
+                fields.errors["links"] = f"A link's {part} must be at most {limit} characters (one has {len(text)})."
+                return []
         if ":" in url.split("/")[0] and not url.lower().startswith(("http://", "https://")):
             fields.errors["links"] = "Web links must start with http:// or https://."
             return []

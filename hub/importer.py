@@ -114,37 +114,104 @@ async def add_member(session: AsyncSession, record: MemberRecord, now: dt.dateti
     return member
 
 
+#: The only column whose cells may hold line breaks. Anywhere else a break means that a quote left
+#: open ran the cell on into the next rows, which would import a garbled name and lose members.
+MULTILINE_COLUMNS = {"bio"}
+
+
+@dataclass
+class _Row:
+    number: int  # as a spreadsheet counts rows: the header is row 1
+    lines: str  # where in the file it is: "line 4", "lines 2-3"
+    cells: list[str]
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if first >= last else f"lines {first}-{last}"
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """What the csv module's errors (read with strict=True) mean for a spreadsheet's author."""
+    message = str(exc)
+    if message.startswith("field larger than field limit"):
+        return f"a cell is longer than {csv.field_size_limit():,} characters, far more than any column holds."
+    if message == "unexpected end of data":
+        return 'a quote (") opened on this row is never closed, so the rest of the file ran into one cell.'
+    if "expected after" in message:
+        return ('a quote (") ends a cell but more text follows it: a quote left open runs a cell on into the next'
+                ' rows, and a quote inside a cell is written twice ("").')
+    return f"this row cannot be read as CSV ({message})."
+
+
+def _read_rows(text: str) -> tuple[list[_Row], list[str]]:
+    """The file's rows, blank lines left out, and why reading stopped early if it did. After a csv error
+    the reader's place in the file is unknown, so the rows after it are not checked (nor imported)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
+    rows: list[_Row] = []
+    read_to = 0  # the last line of the previous row
+    while True:
+        number = len(rows) + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return rows, []
+        except csv.Error as exc:
+            where = _lines(read_to + 1, reader.line_num)
+            return rows, [f"Row {number} ({where}): {_csv_problem(exc)} The rows after it were not checked."]
+        lines, read_to = _lines(read_to + 1, reader.line_num), reader.line_num
+        if cells:
+            rows.append(_Row(number, lines, cells))
+
+
+def _shape_problem(row: _Row, header: list[str]) -> str | None:
+    """A row whose cells do not line up with the columns, which reading it as a member would hide."""
+    cells = dict(zip(header, row.cells))
+    where = f"Row {row.number} ({cells.get('email', '').strip() or 'no email'})"
+    if len(row.cells) > len(header):
+        return f"{where}: has {len(row.cells)} cells, but the first row names {len(header)} columns."
+    if len(row.cells) < len(header):
+        return (f"{where}: has {len(row.cells)} cells, but the first row names {len(header)} columns; every row "
+                "needs a cell for each, even an empty one.")
+    for column, cell in cells.items():
+        if column not in MULTILINE_COLUMNS and ("\n" in cell or "\r" in cell):
+            return (f"{where}: the {column} cell runs over {row.lines}; a quote (\") opened in it is probably not "
+                    "closed where it should be. Only the bio may hold line breaks.")
+    return None
+
+
 async def import_csv(session: AsyncSession, text: str, now: dt.datetime) -> int:
     today = now.date()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    rows, unread = _read_rows(text)
+    header = [h.strip().lower() for h in rows[0].cells] if rows else []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ImportFailed([f"The first row must name the columns; missing: {', '.join(missing)}. Known columns: {', '.join(COLUMNS)}."])
+        raise ImportFailed(unread or [f"The first row must name the columns; missing: {', '.join(missing)}. Known columns: {', '.join(COLUMNS)}."])
     unknown = [h for h in header if h not in COLUMNS]
     problems = [f"Unknown column(s): {', '.join(unknown)}. Known columns: {', '.join(COLUMNS)}."] if unknown else []
-    reader.fieldnames = header
     records: list[MemberRecord] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(reader, start=2):
-        if None in row:
-            problems.append(f"Row {number}: has more cells than there are columns.")
+    for row in rows[1:]:
+        shape = _shape_problem(row, header)
+        if shape:
+            problems.append(shape)
             continue
+        cells = dict(zip(header, row.cells))
         try:
-            record = record_from_row(row, today)
+            record = record_from_row(cells, today)
         except InvalidInput as exc:
-            label = (row.get("email") or "").strip() or "no email"
-            problems += [f"Row {number} ({label}): {message}" for message in exc.errors.values()]
+            label = cells["email"].strip() or "no email"
+            problems += [f"Row {row.number} ({label}): {message}" for message in exc.errors.values()]
             continue
         if record.email in seen:
-            problems.append(f"Row {number} ({record.email}): the same email is already on row {seen[record.email]}.")
+            problems.append(f"Row {row.number} ({record.email}): the same email is already on row {seen[record.email]}.")
             continue
-        seen[record.email] = number
+        seen[record.email] = row.number
         records.append(record)
     existing = set()
     if seen:
         existing = set((await session.scalars(select(Member.email).where(Member.email.in_(seen)))).all())
     problems += [f"Row {seen[e]} ({e}): already a member." for e in sorted(existing, key=seen.get)]
+    problems += unread
     if not records and not problems:
         problems.append("The file has no member rows.")
     if problems:

@@ -1,35 +1,65 @@
-"""Interest tags: "Network mapping", "network-mapping" and "NETWORK  MAPPING" are one tag."""
+"""Interest tags: "Network mapping", "network-mapping" and "NETWORK  MAPPING" are one tag, and so are
+"Café" and "Cafe", or "Cŵm" typed with a composed or a decomposed "ŵ"."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import weakref
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.db import utcnow
+from hub.errors import InvalidInput
 from hub.models import Tag, member_interest, post_tag
 
 MAX_LABEL = 60
 
 
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] == "M"
+
+
+def _without_latin_accents(text: str) -> str:
+    """Latin letters without their accents ("é" is "e", "ŵ" is "w"): people type a word with them or
+    without. Marks in other scripts stay, since there they often make another letter (Devanagari's vowel signs)."""
+    kept, after_latin = [], False
+    for ch in unicodedata.normalize("NFD", text):
+        if not _is_mark(ch):
+            after_latin = unicodedata.name(ch, "").startswith("LATIN ")
+        elif after_latin:
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def slugify(label: str) -> str:
+    """A tag's key, which the unique slug column holds: NFKC (the "ﬁ" ligature is "fi"), case-folded,
+    Latin accents dropped, and every run of characters that are not letters, marks or digits one hyphen."""
+    text = _without_latin_accents(unicodedata.normalize("NFKC", label).casefold().replace("&", " and "))
+    return "-".join("".join(ch if ch.isalnum() or _is_mark(ch) else " " for ch in text).split())[:80]
+
+
+def _slug_before_folding(label: str) -> str:
+    """The key tags were made with until slugs were folded. No migration rewrote them (two rows may
+    now share one folded key), so a label's tag is looked for under this key after its own."""
     text = label.strip().lower().replace("&", " and ")
     return re.sub(r"[^\w]+|_", "-", text).strip("-")[:80]
 
 
 def tidy_label(label: str) -> str:
-    printable = "".join(ch for ch in label if ch.isprintable() or ch.isspace())
-    return " ".join(printable.split())[:MAX_LABEL]
+    """NFKC, spaces tidied, never shortened: hub.forms refuses a label over MAX_LABEL, so nobody's tag is cut short."""
+    printable = "".join(ch for ch in unicodedata.normalize("NFKC", label) if ch.isprintable() or ch.isspace())
+    return " ".join(printable.split())
 
 
 def split_tags(raw: str | Iterable[str] | None) -> list[str]:
-    """Comma or newline separated text, or a list, to labels; duplicates by slug dropped."""
+    """Comma or newline separated text, or a list, to labels; duplicates by slug dropped, the first kept."""
     if raw is None:
         return []
     parts = re.split(r"[,\n;]", raw) if isinstance(raw, str) else [str(p) for p in raw]
@@ -42,12 +72,32 @@ def split_tags(raw: str | Iterable[str] | None) -> list[str]:
     return list(seen.values())
 
 
+async def _first_found(session: AsyncSession, keys: dict[str, list[str]]) -> dict[str, Tag]:
+    """For each key, the tag under the first of its slugs that one has."""
+    wanted = {slug for slugs in keys.values() for slug in slugs}
+    rows = {t.slug: t for t in (await session.scalars(select(Tag).where(Tag.slug.in_(wanted)))).all()}
+    found = {key: next((rows[s] for s in slugs if s in rows), None) for key, slugs in keys.items()}
+    return {key: tag for key, tag in found.items() if tag is not None}
+
+
+async def find(session: AsyncSession, text: str) -> Tag | None:
+    """The tag a directory filter names: as a slug exactly (a tag's own link), else as a label. Exact
+    first, so that where two rows share a folded key each old tag's link still lists its members."""
+    keys = [text, slugify(text), _slug_before_folding(text)]
+    return (await _first_found(session, {"": keys})).get("")
+
+
 async def get_or_create(session: AsyncSession, labels: list[str]) -> list[Tag]:
-    wanted = {slugify(label): tidy_label(label) for label in labels}
+    """The tags the labels name, each made where missing with the label as first typed."""
+    wanted: dict[str, str] = {}
+    for label in labels:
+        wanted.setdefault(slugify(label), tidy_label(label))
     wanted.pop("", None)
     if not wanted:
         return []
-    found = {t.slug: t for t in (await session.scalars(select(Tag).where(Tag.slug.in_(wanted)))).all()}
+    if any(len(label) > MAX_LABEL for label in wanted.values()):  # the forms say so first, per field
+        raise InvalidInput(f"Each tag must be at most {MAX_LABEL} characters.")
+    found = await _first_found(session, {slug: [slug, _slug_before_folding(label)] for slug, label in wanted.items()})
     for slug, label in wanted.items():
         if slug in found:
             continue
@@ -101,16 +151,23 @@ class _PopularCache:
     def __init__(self) -> None:
         self._engines: weakref.WeakKeyDictionary[Engine, _Counted] = weakref.WeakKeyDictionary()
 
-    def of(self, engine: Engine) -> _Counted:
+    def watch(self, engine: Engine) -> None:
+        """Listens to the engine from now on; called where an app makes its engine, before any
+        connection. Never later, on a request: adding a listener while another connection is
+        running through that event's listeners (SQLite's BEGIN awaits its thread halfway) failed
+        that connection with "deque mutated during iteration"."""
         engine = _root(engine)
-        counted = self._engines.get(engine)
-        if counted is None:
-            counted = self._engines[engine] = _Counted()
-            event.listen(engine, "begin", _note_begin)
-            event.listen(engine, "after_cursor_execute", _note_tag_write)
-            event.listen(engine, "commit", _end_of_transaction)
-            event.listen(engine, "rollback", _end_of_transaction)
-        return counted
+        if engine in self._engines:
+            return
+        self._engines[engine] = _Counted()
+        event.listen(engine, "begin", _note_begin)
+        event.listen(engine, "after_cursor_execute", _note_tag_write)
+        event.listen(engine, "commit", _end_of_transaction)
+        event.listen(engine, "rollback", _end_of_transaction)
+
+    def of(self, engine: Engine) -> _Counted | None:
+        """None for an engine nobody watches: its writes are not seen, so nothing may be kept for it."""
+        return self._engines.get(_root(engine))
 
     def throw_away(self, engine: Engine) -> None:
         counted = self._engines.get(_root(engine))
@@ -126,6 +183,12 @@ def _root(engine: Engine) -> Engine:
 
 
 _popular_cache = _PopularCache()
+
+
+def watch(engine: AsyncEngine | Engine) -> None:
+    """Lets popular() remember its counts for this engine (see _PopularCache.watch)."""
+    _popular_cache.watch(getattr(engine, "sync_engine", engine))
+
 #: Statements that can change which tags are popular: (kind of write, table).
 _WRITE = re.compile(r'\s*(insert\s+into|update|delete\s+from)\s+"?(\w+)"?', re.IGNORECASE)
 _TAG_TABLES = {"tag", "member_interest", "post_tag"}
@@ -167,7 +230,7 @@ async def popular(session: AsyncSession, limit: int = 200, *, now: dt.datetime |
     now = now or utcnow()
     connection = await session.connection()
     counted = _popular_cache.of(connection.sync_engine)
-    cached = counted.get(limit, now)
+    cached = counted.get(limit, now) if counted is not None else None
     if cached is not None:
         return list(cached)
     # None when this transaction began before the engine was watched: its snapshot is unknown.
@@ -186,6 +249,6 @@ async def popular(session: AsyncSession, limit: int = 200, *, now: dt.datetime |
         .limit(limit)
     )
     found = tuple(PopularTag(*row) for row in (await session.execute(query)).all())
-    if began_at == counted.generation and not connection.info.get(_WROTE_TAGS):
+    if counted is not None and began_at == counted.generation and not connection.info.get(_WROTE_TAGS):
         counted.by_limit[limit] = (now, found)
     return list(found)

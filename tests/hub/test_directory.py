@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+import httpx
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy.util import await_only
 
 from hub import directory, members, tags
+from hub.app import create_app
 from hub.forms import PostInput
 from hub.db import POSTGRESQL_SETTINGS, SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, create_engine, session_factory
 from hub.members import refresh_search_text
 from hub.models import Member, MemberLink, Post, Tag
-from tests.support import make_member, make_post, sign_in_as
+from tests.support import START, make_member, make_post, sign_in_as
 
 
 async def search(db, viewer, **query) -> list[str]:  # noqa: ANN003
@@ -257,7 +261,7 @@ async def test_popular_tags_are_counted_again_when_a_member_with_tags_is_deleted
     ana = await make_member(db, interests=["Kumu", "Zines"])
     await make_member(db, interests=["Kumu"])
     await db.commit()
-    await popular_labels(db, clock())  # watches this engine from now on
+    tags.watch(db.bind)  # as hub.app does for its engine
     await db.commit()
     assert await popular_labels(db, clock()) == ["Kumu", "Zines"]  # remembered
     # One DELETE of the member: its interests go by ON DELETE CASCADE, with no statement naming them.
@@ -269,7 +273,8 @@ async def test_popular_tags_are_counted_again_when_a_member_with_tags_is_deleted
 async def test_popular_tags_are_not_kept_from_a_transaction_that_was_rolled_back(db, clock):
     ana = await make_member(db, interests=["Kumu"])
     await db.commit()
-    await popular_labels(db, clock())
+    tags.watch(db.bind)
+    assert await popular_labels(db, clock()) == ["Kumu"]
     await db.commit()
     ana.interests = await tags.get_or_create(db, ["Kumu", "Zines"])
     await db.flush()
@@ -283,7 +288,7 @@ async def test_tags_added_by_another_process_are_suggested_once_the_ttl_has_pass
     this process's memory, so they show once that time has passed."""
     await make_member(db, interests=["Kumu"])
     await db.commit()
-    await popular_labels(db, clock())  # watches this engine from now on
+    tags.watch(db.bind)  # as hub.app does for its engine
     await db.commit()
     assert await popular_labels(db, clock()) == ["Kumu"]
     other_process = create_engine(settings.database_url)
@@ -299,12 +304,25 @@ async def test_tags_added_by_another_process_are_suggested_once_the_ttl_has_pass
     assert await popular_labels(db, clock()) == ["Kumu", "Zines"]
 
 
+async def test_popular_tags_are_counted_afresh_for_an_engine_no_app_watches(db, settings, clock):
+    await make_member(db, interests=["Kumu"])
+    assert await popular_labels(db, clock()) == ["Kumu"]
+    await db.commit()
+    other_process = create_engine(settings.database_url)
+    try:
+        async with session_factory(other_process)() as other:
+            await make_member(other, interests=["Zines"])
+    finally:
+        await other_process.dispose()
+    assert await popular_labels(db, clock()) == ["Kumu", "Zines"]  # nothing was kept, within the TTL too
+
+
 async def test_popular_tags_are_not_kept_from_a_snapshot_older_than_a_tag_write(db, clock):
     """On SQLite a transaction reads from the snapshot of its first read; tags counted there
     after someone else's write was committed are already stale and must not be remembered."""
     await make_member(db, interests=["Kumu"])
     await db.commit()
-    await popular_labels(db, clock())  # watches this engine from now on
+    tags.watch(db.bind)  # as hub.app does for its engine
     await db.commit()
     await db.scalar(select(func.count()).select_from(Member))  # this transaction's snapshot begins
     async with session_factory(db.bind)() as writer:  # the same engine, another connection
@@ -312,3 +330,80 @@ async def test_popular_tags_are_not_kept_from_a_snapshot_older_than_a_tag_write(
     await popular_labels(db, clock())  # counted in the old snapshot (SQLite) or afresh (PostgreSQL)
     await db.commit()
     assert await popular_labels(db, clock()) == ["Kumu", "Zines"]
+
+
+async def test_the_app_watches_its_engine_for_tag_writes_before_its_first_request(settings, clock):
+    """Listeners added while another request's connection runs through them broke that request:
+    'deque mutated during iteration', a 500 in 2 of 12 fresh starts under 81 concurrent GETs."""
+    app = create_app(settings, clock=clock)
+    engine = app.state.engine.sync_engine
+    for name, listener in [("begin", tags._note_begin), ("after_cursor_execute", tags._note_tag_write),
+                           ("commit", tags._end_of_transaction), ("rollback", tags._end_of_transaction)]:
+        assert event.contains(engine, name, listener), name
+    await app.state.engine.dispose()
+
+
+async def test_a_request_beginning_while_another_first_asks_for_popular_tags_does_not_fail(app, db, settings, clock):
+    """The race, made certain: the second request's connection waits inside its "begin" listeners
+    (as it does for a slow BEGIN) while the first request counts popular tags for the first time.
+    Served in this event loop (the test client runs each request to its end on its own loop)."""
+    me = await make_member(db, interests=["Kumu"])
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+    await sign_in_as(client, db, settings, me, clock())
+    second_began, first_done, begins = asyncio.Event(), asyncio.Event(), []
+
+    def note_begin(conn) -> None:  # noqa: ANN001
+        begins.append(conn)
+        if len(begins) == 2:
+            second_began.set()
+            await_only(first_done.wait())
+
+    def first_waits_for_second(conn, *args) -> None:  # noqa: ANN001, ANN002
+        if begins and conn is begins[0] and not second_began.is_set():
+            await_only(second_began.wait())
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "begin", note_begin)
+    event.listen(engine, "before_cursor_execute", first_waits_for_second)
+
+    async def first() -> int:
+        try:
+            return (await client.get("/api/tags")).status_code
+        finally:
+            first_done.set()
+
+    async def second() -> int:
+        while not begins:  # once the first request has its connection
+            await asyncio.sleep(0)
+        return (await client.get("/api/tags")).status_code
+
+    async with client:
+        assert await asyncio.wait_for(asyncio.gather(first(), second()), 30) == [200, 200]
+    assert len(begins) == 2
+
+
+async def test_tags_made_before_labels_were_folded_are_still_found_and_joined(db, community):
+    """Tags made when the key kept accents ("café"), with no migration to change them: the tag a label
+    names is found by its folded key first, and by the key it would have had before only after that."""
+    legacy = Tag(slug="open-space-café", label="Open-space café")
+    ana = await members.load_member(db, community["ana"].id)
+    ana.interests = [*ana.interests, legacy]
+    await db.flush()
+    await refresh_search_text(db, ana.id, START.date())
+    await db.commit()
+    assert [t.id for t in await tags.get_or_create(db, ["Open-space café"])] == [legacy.id]  # joined, not doubled
+    for typed in ("open-space-café", "Open-space café"):  # the link on Ana's page, and the label typed
+        assert await search(db, community["viewer"], tag=typed) == ["Ana"]
+    # Both spellings in one database: what members type now goes to the folded one, and each
+    # old tag's own link still lists the members who have it.
+    db.add(Tag(slug="open-space-cafe", label="Open space cafe"))
+    await db.commit()
+    assert [t.slug for t in await tags.get_or_create(db, ["Open-space café"])] == ["open-space-cafe"]
+    assert await search(db, community["viewer"], tag="open-space-café") == ["Ana"]
+
+
+def test_a_tags_key_drops_latin_accents_but_keeps_the_marks_of_other_scripts():
+    assert tags.slugify("Café & Cŵm") == tags.slugify("cafe and cwm") == "cafe-and-cwm"
+    assert tags.slugify("Straße") == tags.slugify("STRASSE")  # case-folded, not only lowered
+    assert tags.slugify("कुल") != tags.slugify("कल")  # a vowel sign, not an accent
+    assert tags.slugify("Ελλάδα") == "ελλάδα"

@@ -109,3 +109,40 @@ def test_the_command_line_reports_bad_rows_and_exits_2(tmp_path, sqlite_template
     result = subprocess.run([sys.executable, "-m", "hub.cli", "import-members", str(csv_file)],
                             capture_output=True, text=True, env=env, cwd=Path(__file__).parents[2])
     assert result.returncode == 0 and "Imported 2 members" in result.stdout
+
+
+async def test_a_cell_longer_than_any_column_holds_is_a_row_error_and_nothing_is_imported(db):
+    huge = "x" * 131_073  # one more than the csv module's limit for a cell
+    with pytest.raises(ImportFailed) as failure:
+        await import_csv(db, GOOD + f"cai@example.org,Cai,{huge},,,,,,,\n", START)
+    assert failure.value.problems == [
+        "Row 4 (line 4): a cell is longer than 131,072 characters, far more than any column holds."
+        " The rows after it were not checked."
+    ]
+    assert await count(db, Member) == 0
+
+
+UNBALANCED = {
+    "a quote closed by one on the next row": '"Ana Jones,Valley Trust\nben@example.org,Ben Ode,"City Council"\n',
+    "a quote never closed": '"Ana Jones,Valley Trust\nben@example.org,Ben Ode,City Council\n',
+    "a quote closed just before a comma on the next row": '"Ana Jones,Valley Trust\nben@example.org,Ben Ode",City\n',
+}
+
+
+@pytest.mark.parametrize("rest", UNBALANCED.values(), ids=UNBALANCED.keys())
+async def test_an_unbalanced_quote_is_a_row_error_not_a_garbled_name_and_a_lost_member(db, rest):
+    with pytest.raises(ImportFailed) as failure:
+        await import_csv(db, "email,name,organisation\nana@example.org," + rest, START)
+    (problem,) = failure.value.problems
+    assert problem.startswith("Row 2 (") and "lines 2-3" in problem and 'a quote (")' in problem
+    assert await count(db, Member) == 0
+
+
+async def test_a_row_with_fewer_cells_than_columns_is_named_and_nothing_is_imported(db):
+    with pytest.raises(ImportFailed) as failure:
+        await import_csv(db, GOOD + "cai@example.org,Cai Hughes,Valley Trust\n", START)
+    assert failure.value.problems == [
+        "Row 4 (cai@example.org): has 3 cells, but the first row names 10 columns; every row needs a cell for each,"
+        " even an empty one."
+    ]
+    assert await count(db, Member) == 0

@@ -80,3 +80,19 @@ async def test_ids_and_characters_no_database_can_hold_get_a_clear_4xx(client, d
         "huge id on a page": 404, "huge id in the API": 404, "huge id in a form": 404,
         "a null character in a search": 400, "a null character in an email": 422, "broken JSON": 400,
     }
+
+
+async def test_json_nested_deeper_than_the_decoder_allows_gets_a_clear_400_on_every_json_route(client, db, settings, clock):
+    me = await make_member(db, hub_role="admin")
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    deep = "[" * 1000 + "]" * 1000
+    headers = {"x-csrf-token": csrf, "content-type": "application/json"}
+    answers = {
+        "PUT /api/me": await client.put("/api/me", content=deep, headers=headers),
+        "PUT /api/me, deep in a field": await client.put("/api/me", content='{"name": ' + deep + "}", headers=headers),
+        "POST /api/offers": await client.post("/api/offers", content=deep, headers=headers),
+        "POST /api/events": await client.post("/api/events", content=deep, headers=headers),
+    }
+    assert {k: r.status_code for k, r in answers.items()} == dict.fromkeys(answers, 400)
+    for response in answers.values():
+        assert "nested too deeply" in response.json()["detail"]

@@ -83,3 +83,14 @@ async def test_the_api_posts_and_closes_an_ask(client, db, settings, clock):
     assert closed.status_code == 200 and closed.json()["status"] == "withdrawn"
     bad = await client.post("/api/offers", json={"title": "x", "expires_on": "yesterday"}, headers=headers)
     assert bad.status_code == 422 and set(bad.json()["errors"]) == {"title", "expires_on"}
+
+
+async def test_a_tag_longer_than_60_characters_is_refused_inline_not_cut_short(client, db, settings, clock):
+    me = await make_member(db)
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    long_tag = "Participatory " * 5  # 70 characters
+    form = await client.post("/offers", data={"title": "Kumu clinics", "tags": f"kumu, {long_tag}", "_csrf": csrf})
+    assert form.status_code == 422 and "Each of the tags must be at most 60 characters" in form.text
+    api = await client.post("/api/asks", json={"title": "Kumu clinics", "tags": [long_tag]}, headers={"x-csrf-token": csrf})
+    assert api.status_code == 422 and set(api.json()["errors"]) == {"tags"}
+    assert await posts_of(db, me.id) == []

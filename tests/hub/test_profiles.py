@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select
 
 from hub.models import Tag
@@ -127,3 +129,45 @@ async def test_the_profile_form_shows_what_the_member_saved(client, db, settings
     assert "Bluesky: @riverside-carers\nWebsite: https://example.org/carers</textarea>" in page
     assert 'value="connector" checked' in page and 'value="network_guardian" checked' in page
     assert 'value="network_catalyst" checked' not in page
+
+
+async def test_a_link_or_interest_too_long_to_keep_is_refused_inline_not_cut_short(client, db, settings, clock):
+    me = await make_member(db, interests=["Kumu"])
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    long_url, long_tag = "https://example.org/" + "a" * 481, "T" * 61  # 501 and 61 characters
+    response = await client.post("/profile", data={
+        **FULL_PROFILE, "links": f"Website: {long_url}\nBluesky: @ok", "interests": f"Kumu, {long_tag}", "_csrf": csrf,
+    })
+    assert response.status_code == 422
+    assert "at most 500 characters" in response.text and "at most 60 characters" in response.text
+    assert response.text.count('aria-invalid="true"') == 2
+    saved = await reload_member(db, me.id)
+    assert saved.links == [] and [t.label for t in saved.interests] == ["Kumu"]
+    assert await db.scalar(select(Tag).where(Tag.label.startswith("TTT"))) is None
+    body = {"name": "Dee", "links": [{"label": "L" * 81, "url": "https://example.org"}], "interests": [long_tag]}
+    api = await client.put("/api/me", json=body, headers={"x-csrf-token": csrf})
+    assert api.status_code == 422 and set(api.json()["errors"]) == {"links", "interests"}
+    assert "at most 80 characters" in api.json()["errors"]["links"]
+    edge = await client.put("/api/me", json={"name": "Dee", "links": [{"label": "L" * 80, "url": long_url[:500]}],
+                                             "interests": [long_tag[:60]]}, headers={"x-csrf-token": csrf})
+    assert edge.status_code == 200
+    assert edge.json()["links"] == [{"label": "L" * 80, "url": long_url[:500]}] and edge.json()["interests"] == ["T" * 60]
+
+
+async def test_interests_differing_in_accents_or_unicode_form_are_one_tag_with_the_first_label(client, db, settings, clock):
+    nfc, nfd = unicodedata.normalize("NFC", "Cŵm Rhondda"), unicodedata.normalize("NFD", "Cŵm Rhondda")
+    assert nfc != nfd
+    first = await make_member(db, interests=[])
+    csrf = await sign_in_as(client, db, settings, first, clock())
+    await client.post("/profile", data={**FULL_PROFILE, "interests": f"Café, {nfd}, ﬁeld notes", "_csrf": csrf})
+    second = await make_member(db, interests=[])
+    csrf = await sign_in_as(client, db, settings, second, clock())
+    typed = f"cafe, CAFÉ, {nfc}, Cwm rhondda, field notes"
+    response = await client.post("/profile", data={**FULL_PROFILE, "interests": typed, "_csrf": csrf})
+    assert response.status_code == 303
+    # NFKC: the NFD "ŵ" is kept as typed but composed, the "ﬁ" ligature as two letters.
+    labels = ["Café", nfc, "field notes"]
+    assert sorted(t.label for t in (await db.scalars(select(Tag))).all()) == sorted(labels)
+    assert sorted(t.label for t in (await reload_member(db, second.id)).interests) == sorted(labels)
+    found = (await client.get("/api/members", params={"tag": "CAFE"})).json()["items"]
+    assert sorted(m["id"] for m in found) == [first.id, second.id]
