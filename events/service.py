@@ -441,6 +441,12 @@ async def save_feedback(
     return feedback
 
 
+async def feedback_given(session: AsyncSession, registration_id: int) -> bool:
+    """Whether this registration's feedback is in: the event page offers the form only until then."""
+    found = await session.scalar(select(EventFeedback.id).where(EventFeedback.registration_id == registration_id))
+    return found is not None
+
+
 async def feedback_for(session: AsyncSession, event_id: int) -> list[EventFeedback]:
     return list((await session.scalars(select(EventFeedback).where(EventFeedback.event_id == event_id)
                                        .order_by(EventFeedback.at))).all())

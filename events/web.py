@@ -135,6 +135,7 @@ class EventPages(Controller):
             when=calendar.when(event, tz), where=calendar.where(event, confirmed),
             google=calendar.google_link(event, settings, confirmed), outlook=calendar.outlook_link(event, settings, confirmed),
             problem_registering=service.registration_problem(event, now), started=now >= event.starts_at,
+            feedback_given=confirmed and await service.feedback_given(db, reg.id),
             manager=service.may_manage(me, event), group=group, description_html=render_markdown(event.description),
             resources_html=render_markdown(event.resources), values={}, errors={},
         )

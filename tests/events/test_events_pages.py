@@ -225,3 +225,24 @@ async def test_an_online_link_that_is_not_a_web_address_is_never_made_a_link(cli
     assert "javascript:" not in page
     invite = [m for m in await mails(db) if m.to_addr == member.email][-1]
     assert "javascript:" not in invite.text_body and "javascript:" not in invite.html_body
+
+
+async def test_the_feedback_form_is_offered_only_until_that_members_feedback_is_in(client, db, settings, clock):
+    from events import service
+
+    event = await make_event(db, settings, clock())
+    ana, ben = await make_member(db), await make_member(db)
+    for person in (ana, ben):
+        await service.register(db, settings, person.id, event.id, {}, clock())
+    clock.now = event.ends_at + dt.timedelta(hours=1)
+    csrf = await sign_in_as(client, db, settings, ana, clock())
+    before = (await client.get(f"/events/{event.id}")).text
+    assert f'action="/events/{event.id}/feedback"' in before and "Thank you for your feedback" not in before
+    sent = await client.post(f"/events/{event.id}/feedback", data={"_csrf": csrf, "what_worked": "The listening"})
+    assert sent.status_code == 303
+    after = (await client.get(f"/events/{event.id}")).text
+    assert f'action="/events/{event.id}/feedback"' not in after and "Thank you for your feedback" in after
+    # Someone else's feedback being in does not close the form for Ben.
+    await sign_in_as(client, db, settings, ben, clock())
+    theirs = (await client.get(f"/events/{event.id}")).text
+    assert f'action="/events/{event.id}/feedback"' in theirs and "Thank you for your feedback" not in theirs
