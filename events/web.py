@@ -93,11 +93,7 @@ class EventPages(Controller):
 
     @get("/new")
     async def new_form(self, request: Request, viewer: Member | None, now: dt.datetime) -> Template:
-        me = require(viewer)
-        if not service.can_organise(me):
-            from hub.errors import Forbidden
-
-            raise Forbidden("Only network weavers and facilitators can create events.")
+        service.require_organiser(require(viewer))
         return _page(request, "events/form.html", viewer, event=None, values={"timezone": "Europe/London",
                      "reminders": "24h, 1h", "format": "peer_assist", "capacity": 12}, errors={},
                      timezones=_timezones(), agendas=FORMATS)

@@ -50,12 +50,16 @@ async def test_a_bad_event_form_shows_inline_errors_and_keeps_what_was_typed(cli
     assert 'value="Keep me"' in response.text
 
 
-async def test_members_cannot_create_events_but_facilitators_can(client, db, settings, clock):
+async def test_members_cannot_create_events_but_hosts_a_weaver_granted_can(client, db, settings, clock):
     member = await make_member(db)
     csrf = await sign_in_as(client, db, settings, member, clock())
     assert (await client.post("/events", data={**form_values(clock), "_csrf": csrf})).status_code == 403
+    # The Network Catalyst/Facilitator role describes the member; it grants nothing.
     facilitator = await make_member(db, weaving_roles=["network_catalyst"])
     csrf = await sign_in_as(client, db, settings, facilitator, clock())
+    assert (await client.post("/events", data={**form_values(clock), "_csrf": csrf})).status_code == 403
+    host = await make_member(db, may_host_events=True)
+    csrf = await sign_in_as(client, db, settings, host, clock())
     assert (await client.post("/events", data={**form_values(clock), "_csrf": csrf})).status_code == 303
 
 
