@@ -208,9 +208,11 @@ class EventPages(Controller):
         event = await service.load_event(db, event_id)
         service.require_manager(me, event)
         confirmed = await service.registrations(db, event_id, ("confirmed",))
+        groups_ = await groups.groups_of(db, event_id)
         return _page(
             request, "events/manage.html", viewer, event=event, confirmed=confirmed,
-            waiting=await service.registrations(db, event_id, ("waiting",)), groups=await groups.groups_of(db, event_id),
+            waiting=await service.registrations(db, event_id, ("waiting",)), groups=groups_,
+            reasons={g.id: groups.reasons_for(me, g) for g in groups_},
             names={r.member_id: r.member.display_name for r in confirmed}, feedback=await service.feedback_for(db, event_id),
             started=now >= event.starts_at, values={"resources": event.resources}, errors={},
         )
