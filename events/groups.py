@@ -3,6 +3,10 @@
 Challenge-holders are the registrants who answered a "challenge" question (or, without one, who
 have an open ask); matching spreads them one per group, places relevant helpers with them and
 mixes organisations. Publishing makes every pair in a group a Connection (kind "event_group").
+
+The matcher knows people by id only, so a group's reasons are stored as {"member": id or None,
+"text": ...} and named at reading time (`reasons_for`): by the name the reader sees, and only for
+people still in the group whose profile the reader may see.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from events.models import FORMATS, Event, EventGroup, EventGroupMember, Registration
 from events.service import load_event, require_manager
 from hub.errors import Conflict, InvalidInput
+from hub.members import can_see
 from hub.models import Connection, Member
 
 
@@ -94,11 +99,36 @@ async def generate(session: AsyncSession, actor: Member, event_id: int) -> list[
     out = []
     for number, g in enumerate(formed, start=1):
         group = EventGroup(event_id=event_id, number=number, presenter_id=int(g.presenter) if g.presenter else None,
-                           reasons=list(g.reasons))
+                           reasons=[{"member": None if r.member is None else int(r.member), "text": r.text}
+                                    for r in g.why])
         group.members = [EventGroupMember(event_id=event_id, member_id=int(m)) for m in g.members]
         session.add(group)
         out.append(group)
     await session.commit()
+    return out
+
+
+def _reason(stored: dict | str) -> dict:
+    """A stored reason; those written before reasons kept the member apart read "12 offers ..."."""
+    if isinstance(stored, dict):
+        return stored
+    number, _, rest = stored.partition(" ")
+    return {"member": int(number), "text": rest} if number.isdigit() else {"member": None, "text": stored}
+
+
+def reasons_for(viewer: Member, group: EventGroup) -> list[str]:
+    """The group's reasons as `viewer` may read them: each person by the name the viewer sees. A reason
+    about someone who has left the group, or whose profile the viewer may not see (it quotes their offers
+    and interests), is left out."""
+    people = {link.member_id: link.member for link in group.members}
+    out = []
+    for reason in map(_reason, group.reasons or []):
+        if reason["member"] is None:
+            out.append(reason["text"])
+            continue
+        person = people.get(reason["member"])
+        if person is not None and person.status != "deleted" and can_see(viewer, person):
+            out.append(f"{person.display_name} {reason['text']}")
     return out
 
 
@@ -117,7 +147,8 @@ async def move(session: AsyncSession, actor: Member, event_id: int, member_id: i
         raise InvalidInput("Please correct the highlighted fields.", {"number": f"Choose a group from 1 to {len(groups) + 1}."})
     target = groups.get(number)
     if target is None:
-        target = EventGroup(event_id=event_id, number=number, reasons=["added by the facilitator"])
+        target = EventGroup(event_id=event_id, number=number,
+                            reasons=[{"member": None, "text": "added by the facilitator"}])
         session.add(target)
         await session.flush()
     await session.execute(

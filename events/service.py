@@ -40,10 +40,14 @@ WEEK = dt.timedelta(days=7)
 # --- who may do what ---------------------------------------------------------------------------
 
 def can_organise(member: Member | None) -> bool:
-    """Weavers, admins and members with the facilitator role create events."""
-    return member is not None and member.status == "active" and (
-        member.is_weaver or "network_catalyst" in member.role_names
-    )
+    """Weavers, admins and the members they let host events (Member.may_host_events) create events, and so
+    send their announcements. A weaving role such as Network Catalyst/Facilitator only describes a member."""
+    return member is not None and member.status == "active" and (member.is_weaver or member.may_host_events)
+
+
+def require_organiser(member: Member | None) -> None:
+    if not can_organise(member):
+        raise Forbidden("Only network weavers, admins and the members they have let host events can create events.")
 
 
 def may_manage(member: Member | None, event: Event) -> bool:
@@ -157,8 +161,7 @@ def _occurrences(data: EventInput) -> list[tuple[dt.datetime, dt.datetime]]:
 async def create_events(
     session: AsyncSession, settings: Settings, creator: Member, data: EventInput, now: dt.datetime
 ) -> list[Event]:
-    if not can_organise(creator):
-        raise Forbidden("Only network weavers and facilitators can create events.")
+    require_organiser(creator)
     # A new event is announced by mail to every member who asked to hear at once.
     await ratelimit.require(
         session, f"mail:member:{creator.id}", settings.mail_actions_per_hour, dt.timedelta(hours=1), now,
@@ -505,6 +508,12 @@ async def save_feedback(
     feedback.what_worked, feedback.not_helpful, feedback.at = data.what_worked, data.not_helpful, now
     await session.commit()
     return feedback
+
+
+async def feedback_given(session: AsyncSession, registration_id: int) -> bool:
+    """Whether this registration's feedback is in: the event page offers the form only until then."""
+    found = await session.scalar(select(EventFeedback.id).where(EventFeedback.registration_id == registration_id))
+    return found is not None
 
 
 async def feedback_for(session: AsyncSession, event_id: int) -> list[EventFeedback]:

@@ -99,6 +99,7 @@ async def _detail_page(
         google=calendar.google_link(event, settings, confirmed),
         outlook=calendar.outlook_link(event, settings, confirmed),
         problem_registering=service.registration_problem(event, now), started=now >= event.starts_at,
+        feedback_given=confirmed and await service.feedback_given(db, reg.id),
         manager=service.may_manage(me, event), group=group, description_html=render_markdown(event.description),
         resources_html=render_markdown(event.resources), values=values or {},
         errors=failed.errors if failed else {}, problem=failed.message if failed else None,
@@ -123,11 +124,7 @@ class EventPages(Controller):
 
     @get("/new")
     async def new_form(self, request: Request, viewer: Member | None, now: dt.datetime) -> Template:
-        me = require(viewer)
-        if not service.can_organise(me):
-            from hub.errors import Forbidden
-
-            raise Forbidden("Only network weavers and facilitators can create events.")
+        service.require_organiser(require(viewer))
         return _page(request, "events/form.html", viewer, event=None, values={"timezone": "Europe/London",
                      "reminders": "24h, 1h", "format": "peer_assist", "capacity": 12}, errors={},
                      timezones=_timezones(), agendas=FORMATS)
@@ -218,9 +215,11 @@ class EventPages(Controller):
         event = await service.load_event(db, event_id)
         service.require_manager(me, event)
         confirmed = await service.registrations(db, event_id, ("confirmed",))
+        groups_ = await groups.groups_of(db, event_id)
         return _page(
             request, "events/manage.html", viewer, event=event, confirmed=confirmed,
-            waiting=await service.registrations(db, event_id, ("waiting",)), groups=await groups.groups_of(db, event_id),
+            waiting=await service.registrations(db, event_id, ("waiting",)), groups=groups_,
+            reasons={g.id: groups.reasons_for(me, g) for g in groups_},
             names={r.member_id: r.member.display_name for r in confirmed}, feedback=await service.feedback_for(db, event_id),
             started=now >= event.starts_at, values={"resources": event.resources}, errors={},
         )

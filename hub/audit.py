@@ -23,6 +23,7 @@ from hub.models import AuditEntry
 #: action -> what it means, for the admins' page and its filter.
 ACTIONS = {
     "role_change": "Role changed",
+    "event_host_change": "Event hosting changed",
     "member_approve": "Member approved",
     "introduction_approve": "Introduction approved",
     "introduction_bulk_approve": "Introduction approved (bulk)",

@@ -161,7 +161,7 @@ async def open_session(
 
 async def member_for_session(session: AsyncSession, visitor: str | None, now: dt.datetime) -> Member | None:
     """The signed-in member, in one statement, since every request asks. Loaded with the weaving
-    roles (permissions read them: events.service.can_organise) and not with the profile's
+    roles (pages show them; no permission reads them) and not with the profile's
     collections, which raise if read: a page that shows the viewer's own profile loads it
     (hub.members.load_member)."""
     if not visitor or visitor.startswith(ANON_PREFIX):

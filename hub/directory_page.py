@@ -23,9 +23,6 @@ from hub.models import Member, MemberDisplay, MemberLink, MemberWeavingRole, Pos
 
 _member = Member.__table__
 _post = Post.__table__
-#: The member columns a page shows (not the search index's copies and their date, nor timestamps).
-_NOT_SHOWN = ("search_text", "search_tags", "search_indexed_on", "created_at", "updated_at")
-_MEMBER_COLUMNS = [c for c in _member.c if c.key not in _NOT_SHOWN]
 _POST_COLUMNS = [c for c in _post.c if c.key not in ("created_at", "updated_at")]
 
 
@@ -80,6 +77,11 @@ class MemberRow(MemberDisplay):
     posts: list[PostRow]
     weaving_roles: Optional[list[RoleRow]]  # None where not loaded ("card")
     links: Optional[list[LinkRow]]  # None where not loaded ("card")
+
+
+#: The member columns a page shows: those MemberRow has (not the search index's copies, timestamps or
+#: permissions), named from the row itself, so that a column added to the model is not read unasked.
+_MEMBER_COLUMNS = [c for c in _member.c if c.key in MemberRow.__dataclass_fields__]
 
 
 async def load_members(session: AsyncSession, viewer: Member, ids: list[int], detail: str) -> list[MemberRow]:

@@ -198,6 +198,32 @@ async def set_hub_role(
     return member
 
 
+async def event_hosts(session: AsyncSession) -> list[Member]:
+    """The members weavers have let host events (weavers and admins always may), for the admin page."""
+    rows = await session.scalars(
+        select(Member).where(Member.may_host_events.is_(True), Member.status != "deleted").order_by(Member.name)
+    )
+    return list(rows.all())
+
+
+async def set_event_host(
+    session: AsyncSession, actor: Member, member_id: int, allowed: bool, now: dt.datetime
+) -> Member:
+    """Let a member create events (and so send their announcements), or stop them: weavers and admins
+    decide, and every change is in the audit log."""
+    if not actor.is_weaver:
+        raise Forbidden("Only network weavers and admins can let members host events.")
+    member = await session.get(Member, member_id)
+    if member is None or member.status == "deleted":
+        raise NotFound("No member with that id.")
+    if member.may_host_events != allowed:
+        audit.record(session, actor.id, "event_host_change", f"member:{member.id}", now,
+                     before=member.may_host_events, after=allowed)
+    member.may_host_events = allowed
+    await session.commit()
+    return member
+
+
 async def pending_members(session: AsyncSession) -> list[Member]:
     return list((await session.scalars(select(Member).where(Member.status == "pending").order_by(Member.created_at))).all())
 

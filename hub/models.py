@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -161,6 +162,10 @@ class Member(MemberDisplay, Base):
     matching: Mapped[str] = mapped_column(String(20), default="active")
     matching_paused_until: Mapped[Optional[dt.date]] = mapped_column(Date)
     hub_role: Mapped[str] = mapped_column(String(20), default="member")
+    #: Whether the member may create events (and so send their announcements), granted and taken back
+    #: by weavers and admins (hub.members.set_event_host, audited); weavers and admins always may.
+    #: The Network Catalyst/Facilitator weaving role only describes the member and grants nothing.
+    may_host_events: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="active")
     #: Denormalised words of the profile and its open posts, kept for the directory search.
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -244,7 +244,7 @@ async def delete_account(
             email=tombstone_email(member_id), name="", pronouns=None, organisation="",
             sector=None, nation=None, region="", bio="", hours_per_month=0, prefers="either",
             visibility="weavers", matching="opted_out", matching_paused_until=None, hub_role="member",
-            status="deleted", search_text="", search_tags="", updated_at=now,
+            may_host_events=False, status="deleted", search_text="", search_tags="", updated_at=now,
         ).execution_options(synchronize_session=False)
     )
     await session.commit()

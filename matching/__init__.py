@@ -9,14 +9,14 @@ or mail.
     suggest(community, top=5)      -> list[Suggestion]
     run_round(community, RoundOptions(cross_weight=0.15))  -> list[Pair]
     pair_peers(community)          -> list[Pair]   (ask_id None)
-    form_groups(community, min_size=4, max_size=5) -> list[Group]
+    form_groups(community, min_size=4, max_size=5) -> list[Group]   (Group.why: GroupReason(member id, text))
 """
 from .errors import (DuplicateIdError, GroupSizeError, InputError, InputFileError, MatchingError,
                      NotFiniteError, SchemaError, SolverError, UnknownMemberError)
 from .groups import form_groups
 from .io import from_dict as load
 from .io import groups_json, load_path, pairs_json, suggestions_json
-from .model import (Ask, Candidate, Community, Group, HistoryEntry, Offer, Pair, Participant,
+from .model import (Ask, Candidate, Community, Group, GroupReason, HistoryEntry, Offer, Pair, Participant,
                     RoundOptions, Suggestion)
 from .pipeline import pair_peers, run_round, suggest
 
@@ -24,7 +24,7 @@ __all__ = [
     "suggest", "run_round", "pair_peers", "form_groups", "load", "load_path",
     "suggestions_json", "pairs_json", "groups_json",
     "Ask", "Offer", "Participant", "HistoryEntry", "Community", "Candidate", "Suggestion",
-    "Pair", "Group", "RoundOptions",
+    "Pair", "Group", "GroupReason", "RoundOptions",
     "MatchingError", "InputError", "InputFileError", "SchemaError", "NotFiniteError",
     "DuplicateIdError", "UnknownMemberError", "GroupSizeError", "SolverError",
 ]

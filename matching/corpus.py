@@ -126,7 +126,8 @@ class Corpus:
                 want_ids = [self.stem_id.get(w, -1) for w in phrase[1:]]
                 if -1 in want_ids:
                     continue
-                start, j = P, P
+                # as in text.find_concepts, a stop word alone is never a concept
+                start = j = P[~self.tok_stop[P]] if len(phrase) == 1 else P
                 for want in want_ids:
                     found = np.full(j.size, -1, dtype=np.int64)
                     blocked = np.zeros(j.size, dtype=bool)

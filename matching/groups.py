@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import GroupSizeError
 from .io import coerce
-from .model import Community, Group, Participant
+from .model import Community, Group, GroupReason, Participant
 from .score import INTEREST_WEIGHT, share_given
 
 ORG_PENALTY = 0.15      # cost of each pair of members from the same organisation in a group
@@ -126,35 +126,38 @@ def form_groups(community: Community | Mapping, min_size: int = 4, max_size: int
         pres = presenters[gi] if gi < len(presenters) else None
         helpers = sorted((i for i in idxs if i != pres), key=lambda i: (-rel[i, gi], members[i].id))
         order = ([pres] if pres is not None else []) + helpers
-        reasons = []
+        reasons = []  # about one member (their id) or, with None, the group as a whole
         if pres is not None:
             ask = members[pres].asks[0]
             text = ask.text if len(ask.text) <= 120 else ask.text[:117].rstrip() + "..."
-            reasons.append(f"{members[pres].id} brings the challenge '{text}'")
+            reasons.append(GroupReason(members[pres].id, f"brings the challenge '{text}'"))
             for h in helpers:
                 if rel[h, gi] > 0 and best_item[h, gi] >= 0:
                     why = _reasons(ix, first_ask[pres], h, int(best_item[h, gi]))
                     if why and not why[0].startswith("similar wording"):
-                        reasons.append(f"{members[h].id} {why[0]}")
+                        reasons.append(GroupReason(members[h].id, why[0]))
         else:
-            reasons.append("no challenge-holder was left for this group: members help each other "
-                           "with whatever they bring")
+            reasons.append(GroupReason(None, "no challenge-holder was left for this group: members help each "
+                                             "other with whatever they bring"))
         for h in helpers:
             if members[h].asks:
-                reasons.append(f"{members[h].id} also has a challenge and can bring it if time allows")
+                reasons.append(GroupReason(members[h].id, "also has a challenge and can bring it if time allows"))
         orgs = sorted({members[i].organisation.strip() for i in idxs
                        if members[i].organisation and members[i].organisation.strip()})
         if len(orgs) > 1:
-            reasons.append(f"mixes {len(orgs)} organisations ({', '.join(orgs)})")
+            reasons.append(GroupReason(None, f"mixes {len(orgs)} organisations ({', '.join(orgs)})"))
         elif len(orgs) == 1 and len(idxs) > 1 and _same_org_pairs([members[i] for i in idxs]):
-            reasons.append(f"members share one organisation ({orgs[0]}): there were not enough others to mix")
+            reasons.append(GroupReason(None, f"members share one organisation ({orgs[0]}): there were not "
+                                             "enough others to mix"))
         size = len(idxs)
         if size < min_size:
-            reasons.append(f"size {size} is {min_size - size} below the {min_size}-{max_size} range, "
-                           f"because {n} people cannot be split into groups of {min_size}-{max_size}")
+            reasons.append(GroupReason(None, f"size {size} is {min_size - size} below the {min_size}-{max_size} "
+                                             f"range, because {n} people cannot be split into groups of "
+                                             f"{min_size}-{max_size}"))
         elif size > max_size:
-            reasons.append(f"size {size} is {size - max_size} above the {min_size}-{max_size} range, "
-                           f"because {n} people cannot be split into groups of {min_size}-{max_size}")
+            reasons.append(GroupReason(None, f"size {size} is {size - max_size} above the {min_size}-{max_size} "
+                                             f"range, because {n} people cannot be split into groups of "
+                                             f"{min_size}-{max_size}"))
         out.append(Group(tuple(members[i].id for i in order),
                          members[pres].id if pres is not None else None, tuple(reasons)))
     return out

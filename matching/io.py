@@ -278,5 +278,5 @@ def pairs_json(pairs: Iterable[Pair]) -> dict:
 
 
 def groups_json(groups: Iterable[Group]) -> dict:
-    return {"groups": [{"members": list(g.members), "presenter": g.presenter,
-                        "reasons": list(g.reasons)} for g in groups]}
+    return {"groups": [{"members": list(g.members), "presenter": g.presenter, "reasons": list(g.reasons),
+                        "why": [{"member": r.member, "text": r.text} for r in g.why]} for g in groups]}

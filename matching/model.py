@@ -85,11 +85,27 @@ class Pair:
 
 
 @dataclass(frozen=True)
+class GroupReason:
+    """One reason a group is as it is. `member` is the id of the person it is about (None: the group as
+    a whole), kept apart from `text` so that whoever shows it can name the person as their reader may."""
+    member: Optional[str]
+    text: str
+
+    def __str__(self) -> str:
+        return self.text if self.member is None else f"{self.member} {self.text}"
+
+
+@dataclass(frozen=True)
 class Group:
     """A breakout group; presenter is the challenge-holder (or None)."""
     members: tuple[str, ...]
     presenter: Optional[str]
-    reasons: tuple[str, ...]
+    why: tuple[GroupReason, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons as plain lines, people by id ("p1 brings the challenge ..."), as the CLI prints them."""
+        return tuple(str(r) for r in self.why)
 
 
 @dataclass(frozen=True)

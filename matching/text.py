@@ -213,7 +213,10 @@ def find_concepts(tokens: Sequence[Token]) -> list[ConceptHit]:
     for i, s in enumerate(stems):
         for key, phrase in _TRIGGERS.get(s, ()):
             if len(phrase) == 1:
-                hits.append(ConceptHit(key, tokens[i].start, tokens[i].end, i, i))
+                # A stop word alone is never a concept, even when it stems like a trigger word
+                # ("more" and "morale" both stem to "mor"): a reason would quote "more" as overlap.
+                if not tokens[i].stop:
+                    hits.append(ConceptHit(key, tokens[i].start, tokens[i].end, i, i))
                 continue
             if not present.issuperset(phrase[1:]):
                 continue

@@ -26,7 +26,7 @@ class AdminPages(Controller):
         ).all()
         return page(
             request, "hub/admin/members.html", viewer, pending=await members.pending_members(db), staff=staff,
-            roles=HUB_ROLES, errors=extra.pop("errors", {}), **extra,
+            hosts=await members.event_hosts(db), roles=HUB_ROLES, errors=extra.pop("errors", {}), **extra,
         )
 
     @get("/members")
@@ -47,6 +47,17 @@ class AdminPages(Controller):
         role = (await request.form()).get("role", "")
         await members.set_hub_role(db, require(viewer, "admin"), member_id, role, now)
         return see_other(f"/members/{member_id}", notice="role-changed")
+
+    @post("/members/{member_id:int}/host-events")
+    async def host_events(
+        self, request: Request, db: AsyncSession, viewer: Member | None, member_id: int, now: dt.datetime
+    ) -> Redirect:
+        """Let a member create events, or stop them (`allow` is "yes" or "no"); from a profile or this page."""
+        answer = (await request.form()).get("allow", "")
+        if answer not in ("yes", "no"):
+            raise InvalidInput("Choose whether they may host events.", {"allow": 'Answer "yes" or "no".'})
+        await members.set_event_host(db, require(viewer, "weaver"), member_id, answer == "yes", now)
+        return see_other("/admin/members", notice="host-granted" if answer == "yes" else "host-revoked")
 
     @post("/invites")
     async def invite(

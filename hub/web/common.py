@@ -37,6 +37,8 @@ NOTICES = {
     "post-saved": "Saved.",
     "status-changed": "Status updated.",
     "role-changed": "Role changed.",
+    "host-granted": "They can now create events.",
+    "host-revoked": "They can no longer create events.",
     "approved": "Member approved; they have been emailed.",
     "invited": "Invitation sent.",
     "pending": "Thanks for joining. A network weaver will approve your membership soon.",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from events import groups, service
+from events.models import EventGroup
 from hub.models import Connection
 from tests.events.conftest import make_event
-from tests.support import make_member, sign_in_as
+from tests.support import make_member, make_post, sign_in_as
 
 
 async def test_groups_spread_challenge_holders_mix_organisations_and_become_connections(client, db, settings, clock):
@@ -44,3 +47,56 @@ async def test_groups_spread_challenge_holders_mix_organisations_and_become_conn
     csrf = await sign_in_as(client, db, settings, await db.get(type(people[0]), mover), clock())
     page = await client.get(f"/events/{event.id}")
     assert "Group 2" in page.text
+
+
+def group_reasons(page: str) -> list[str]:
+    """The reasons the manage page shows under each breakout group."""
+    return re.findall(r'<p class="hint">([^<]*)</p>', page.split("<h2>Breakout groups</h2>")[1].split("<h2>")[0])
+
+
+async def test_group_reasons_name_people_as_the_organiser_sees_them_and_quote_only_real_overlap(
+    client, db, settings, clock
+):
+    host = await make_member(db, name="Hosting Hari", may_host_events=True)
+    event = await make_event(db, settings, clock(), organiser=host, capacity=10, format="troika")
+    ana = await make_member(db, name="Ana Asker", organisation="Org A", interests=["Gardening"])
+    kim = await make_member(db, name="Kim Kumu", organisation="Org B", interests=["Network mapping"])
+    wes = await make_member(db, name="Wes Weaversonly", organisation="Org C", interests=["Staff morale", "Network mapping"],
+                            visibility="weavers")
+    await make_post(db, kim, "offer", title="Kumu network mapping", description="I map who knows whom.")
+    challenge = "How do we map who knows whom, and get more people to come along?"
+    await service.register(db, settings, ana.id, event.id, {"A challenge you would like to bring": challenge}, clock())
+    for m in (kim, wes):
+        await service.register(db, settings, m.id, event.id, {}, clock())
+    (group,) = await groups.generate(db, host, event.id)
+    assert {r["member"] for r in group.reasons} == {ana.id, kim.id, wes.id, None}  # stored by id, named when shown
+
+    csrf = await sign_in_as(client, db, settings, host, clock())
+    page = (await client.get(f"/events/{event.id}/manage")).text
+    (shown,) = group_reasons(page)
+    assert shown.startswith("Ana Asker brings the challenge &#39;How do we map who knows whom") and "; Kim Kumu " in shown
+    assert not re.search(r"(^|; )\d+ ", shown)  # nobody by member number
+    assert "Wes Weaversonly" in page  # in the group's list, as every registrant is shown to the organiser
+    assert "Wes Weaversonly" not in shown  # but nothing quoted from a profile the host may not see
+    assert "&#39;more&#39;" not in shown  # a stop word is no overlap
+
+    # A weaver may see every profile, so reads the reason about Wes too.
+    weaver = await make_member(db, hub_role="weaver")
+    await sign_in_as(client, db, settings, weaver, clock())
+    (shown,) = group_reasons((await client.get(f"/events/{event.id}/manage")).text)
+    assert "; Wes Weaversonly " in shown and "&#39;more&#39;" not in shown
+
+    # Someone moved out of the group takes the reasons about them along.
+    csrf = await sign_in_as(client, db, settings, host, clock())
+    moved = await client.post(f"/events/{event.id}/groups/move", data={"_csrf": csrf, "member_id": str(kim.id), "number": "2"})
+    assert moved.status_code == 303
+    first, second = group_reasons((await client.get(f"/events/{event.id}/manage")).text)
+    assert "Kim Kumu" not in first and second == "added by the facilitator"
+    # Reasons stored before they kept the member apart ("12 brings ...") are named too.
+    await db.commit()
+    db.expunge_all()
+    stored = await db.get(EventGroup, group.id)
+    stored.reasons = [f"{ana.id} brings the challenge 'an old one'", "mixes 2 organisations (Org A, Org C)"]
+    await db.commit()
+    first, _ = group_reasons((await client.get(f"/events/{event.id}/manage")).text)
+    assert first == "Ana Asker brings the challenge &#39;an old one&#39;; mixes 2 organisations (Org A, Org C)"

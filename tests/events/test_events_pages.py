@@ -51,12 +51,16 @@ async def test_a_bad_event_form_shows_inline_errors_and_keeps_what_was_typed(cli
     assert 'value="Keep me"' in response.text
 
 
-async def test_members_cannot_create_events_but_facilitators_can(client, db, settings, clock):
+async def test_members_cannot_create_events_but_hosts_a_weaver_granted_can(client, db, settings, clock):
     member = await make_member(db)
     csrf = await sign_in_as(client, db, settings, member, clock())
     assert (await client.post("/events", data={**form_values(clock), "_csrf": csrf})).status_code == 403
+    # The Network Catalyst/Facilitator role describes the member; it grants nothing.
     facilitator = await make_member(db, weaving_roles=["network_catalyst"])
     csrf = await sign_in_as(client, db, settings, facilitator, clock())
+    assert (await client.post("/events", data={**form_values(clock), "_csrf": csrf})).status_code == 403
+    host = await make_member(db, may_host_events=True)
+    csrf = await sign_in_as(client, db, settings, host, clock())
     assert (await client.post("/events", data={**form_values(clock), "_csrf": csrf})).status_code == 303
 
 
@@ -358,3 +362,24 @@ async def test_an_end_before_the_start_says_the_end_must_be_after_the_start(clie
     long = await create("08:00", "21:00")
     assert long.status_code == 422 and "An event can last at most 12 hours." in long.text
     assert (await create("22:00", "01:00")).status_code == 303  # within 12 hours: read as ending after midnight
+
+
+async def test_the_feedback_form_is_offered_only_until_that_members_feedback_is_in(client, db, settings, clock):
+    from events import service
+
+    event = await make_event(db, settings, clock())
+    ana, ben = await make_member(db), await make_member(db)
+    for person in (ana, ben):
+        await service.register(db, settings, person.id, event.id, {}, clock())
+    clock.now = event.ends_at + dt.timedelta(hours=1)
+    csrf = await sign_in_as(client, db, settings, ana, clock())
+    before = (await client.get(f"/events/{event.id}")).text
+    assert f'action="/events/{event.id}/feedback"' in before and "Thank you for your feedback" not in before
+    sent = await client.post(f"/events/{event.id}/feedback", data={"_csrf": csrf, "what_worked": "The listening"})
+    assert sent.status_code == 303
+    after = (await client.get(f"/events/{event.id}")).text
+    assert f'action="/events/{event.id}/feedback"' not in after and "Thank you for your feedback" in after
+    # Someone else's feedback being in does not close the form for Ben.
+    await sign_in_as(client, db, settings, ben, clock())
+    theirs = (await client.get(f"/events/{event.id}")).text
+    assert f'action="/events/{event.id}/feedback"' in theirs and "Thank you for your feedback" not in theirs

@@ -87,7 +87,9 @@ MEMBERS = "sign-in ok ok ok ok"
 OWN = "sign-in ok not-found not-found not-found"  # only A's own object; everyone else finds nothing
 WEAVERS = "sign-in forbidden forbidden ok ok"
 ADMINS = "sign-in forbidden forbidden forbidden ok"
-ORGANISER = "sign-in ok forbidden ok ok"  # A organises the event; weavers manage every event
+# A organises the event, by the hosting permission a weaver gave A; weavers manage every event. B has ticked
+# the Network Catalyst/Facilitator role on B's profile: a self-description, so B may not.
+ORGANISER = "sign-in ok forbidden ok ok"
 TOKEN = same("token")
 
 # Which of the world's objects a path parameter names, unless a row says otherwise.
@@ -98,11 +100,14 @@ DEFAULT_IDS = {
 
 
 def profile(w: "World", p: str) -> dict:
-    """Profile fields that keep the persona as they are (A stays weaver-only and an organiser)."""
+    """Profile fields that keep the persona as they are (A stays weaver-only and keeps the facilitator role)."""
     if p == OWNER:
         return {"name": "Avery Owner", "visibility": "weavers", "weaving_roles": ["network_catalyst"],
                 "interests": "Co-production", "bio": w.markers["bio"]}
-    return {"name": f"Renamed {p}", "member_id": str(w.owner_id), "id": str(w.owner_id)}
+    values = {"name": f"Renamed {p}", "member_id": str(w.owner_id), "id": str(w.owner_id)}
+    if p == OTHER:  # B keeps the facilitator role for the event rows after this one
+        values["weaving_roles"] = ["network_catalyst"]
+    return values
 
 
 def api_profile(w: "World", p: str) -> dict:
@@ -159,6 +164,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/admin/members"): row(WEAVERS),
     ("POST", "/admin/members/{member_id:int}/approve"): row(WEAVERS, ids={"member_id": pending("page")}),
     ("POST", "/admin/members/{member_id:int}/role"): row(ADMINS, ids={"member_id": "target_id"}, data={"role": "weaver"}),
+    # Who may host events: weavers and admins decide, for anyone, A and B included.
+    ("POST", "/admin/members/{member_id:int}/host-events"): row(WEAVERS, ids={"member_id": "target_id"}, data={"allow": "yes"}),
     ("POST", "/admin/invites"): row(WEAVERS, data=lambda w, p: {"email": f"invited.{p}@example.org"}),
     # --- JSON API ------------------------------------------------------------------------------------------
     ("GET", "/api/csrf"): row(same("ok")),
@@ -344,8 +351,8 @@ async def build_world(db, settings, now: dt.datetime) -> World:  # noqa: ANN001,
     w = World(settings, now)
     m = w.markers
     owner = await make_member(db, name="Avery Owner", email=m["email"], bio=m["bio"], visibility="weavers",
-                              interests=["Co-production"], weaving_roles=["network_catalyst"])
-    other = await make_member(db, name="Blake Other", interests=["Co-production"])
+                              interests=["Co-production"], weaving_roles=["network_catalyst"], may_host_events=True)
+    other = await make_member(db, name="Blake Other", interests=["Co-production"], weaving_roles=["network_catalyst"])
     weaver = await make_member(db, name="Wren Weaver", hub_role="weaver", interests=["Gardening"])
     admin = await make_member(db, name="Ada Admin", hub_role="admin", interests=["Gardening"])
     w.members = {OWNER: owner, OTHER: other, WEAVER: weaver, ADMIN: admin}
@@ -471,7 +478,8 @@ async def snapshot(db, w: World) -> dict:  # noqa: ANN001
 
     out = {
         "members": await rows(select(Member).where(Member.id.in_([a, w.pending_id, w.target_id, *w.pending.values()])),
-                              "id", "name", "email", "bio", "visibility", "hub_role", "status", "matching"),
+                              "id", "name", "email", "bio", "visibility", "hub_role", "status", "matching",
+                              "may_host_events"),
         "posts": await rows(select(Post).where(Post.member_id == a), "id", "title", "description", "status"),
         "intro_pref": await rows(select(MemberPreference).where(MemberPreference.member_id == a),
                                  "intro_consent", "on_map"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from matching import (Community, Participant, RoundOptions, form_groups, load, pair_peers,
+from matching import (Community, GroupReason, Participant, RoundOptions, form_groups, load, pair_peers,
                       pairs_json, run_round, suggest, suggestions_json)
 from matching.groups import plan_sizes
 from matching.text import analyse, words_of
@@ -170,6 +170,25 @@ def test_groups_have_one_presenter_with_relevant_helpers_and_reasons():
     by_presenter = {g.presenter: set(g.members) for g in groups}
     assert by_presenter == {"p1": {"p1", "ed", "ed2"}, "p2": {"p2", "kumu", "sna"}}
     assert all(any("brings the challenge" in r for r in g.reasons) for g in groups)
+
+
+def test_a_stop_word_alone_never_stands_for_a_concept():
+    """"more" stems like "morale" (wellbeing), yet is a stop word: only the real word is the concept."""
+    assert "wellbeing" not in analyse("How do we get more volunteers?").concepts
+    assert "wellbeing" in analyse("Staff morale is low").concepts
+    assert "mentoring" in analyse("Pairing new starters with someone more experienced").concepts
+
+
+def test_group_reasons_name_the_person_apart_and_quote_only_real_overlap():
+    members = [member("p1", asks=[("k1", "How do we get more people to come along to our groups?")], org="A"),
+               member("h1", interests=["Wellbeing", "Staff morale"], org="B"),
+               member("h2", offers=[("o1", "I run groups that people come back to: more fun, less lecture")], org="C")]
+    (group,) = form_groups({"members": members}, 3, 3)
+    assert group.why[0] == GroupReason("p1", "brings the challenge 'How do we get more people to come along to our groups?'")
+    assert group.reasons[0] == "p1 brings the challenge 'How do we get more people to come along to our groups?'"
+    about_helpers = [r for r in group.why if r.member in ("h1", "h2")]
+    assert all("'more'" not in r.text and "wellbeing" not in r.text for r in about_helpers), about_helpers
+    assert [r.member for r in group.why if r.member is None] == [None]  # "mixes 3 organisations"
 
 
 def test_text_analysis_finds_concepts_without_shared_words():

@@ -15,7 +15,8 @@ DEV = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "matching
 
 WORDS = ["who", "knows", "whom", "mapping", "peer", "support", "plain", "english", "report",
          "nobody", "reads", "our", "the", "a", "I", "data", "analysis", "it's", "Café", "naïve",
-         "help", "from", "peers", "participants", "set", "agenda", "x", "7", "loneliness"]
+         "help", "from", "peers", "participants", "set", "agenda", "x", "7", "loneliness",
+         "more", "morale", "experienced"]  # a stop word stemming like a trigger word ("mor")
 SEPS = [" ", " ", " ", ". ", "; ", " (", ") ", ", ", " | ", "\n", "’s ", "-", " \x00 "]
 
 
