@@ -23,7 +23,7 @@ from hub import db as hubdb
 from hub import paths, tags
 from hub.errors import DomainError
 from hub.mail import SmtpTransport, run_worker
-from hub.markup import render_markdown
+from hub.markup import FILTERS
 from hub.settings import Settings
 from hub.web.admin_pages import AdminPages
 from hub.web.api import Api
@@ -173,7 +173,7 @@ def create_app(
             await engine.dispose()
 
     def template_engine(engine_: JinjaTemplateEngine) -> None:
-        engine_.engine.filters["markdown"] = render_markdown
+        engine_.engine.filters.update(FILTERS)
 
     app = Litestar(
         route_handlers=[

@@ -19,6 +19,9 @@ MAX_TAGS = 20
 MAX_LINKS = 5
 MAX_LINK_LABEL, MAX_LINK_URL = 80, 500  # member_link's columns
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Bidi embeddings, overrides, isolates and marks. A name is shown inside other text on nearly every
+#: page and mail; pages isolate it, but a name has no use for them, so they go at the form.
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class _Fields:
@@ -29,7 +32,10 @@ class _Fields:
     def raw(self, name: str) -> Any:
         return self.data.get(name)
 
-    def text(self, name: str, label: str, max_len: int, required: bool = False, multiline: bool = False) -> str:
+    def text(
+        self, name: str, label: str, max_len: int, required: bool = False, multiline: bool = False,
+        is_name: bool = False,
+    ) -> str:
         value = self.raw(name)
         if value is None:
             value = ""
@@ -37,6 +43,8 @@ class _Fields:
             self.errors[name] = f"{label} must be text."
             return ""
         value = _CONTROL.sub("", value.replace("\r\n", "\n"))
+        if is_name:
+            value = _BIDI_CONTROLS.sub("", value)
         value = value.strip() if multiline else " ".join(value.split())
         if required and not value:
             self.errors[name] = f"{label} is required."
@@ -172,7 +180,7 @@ def parse_profile(data: Mapping[str, Any], today: dt.date) -> ProfileInput:
     if matching == "paused" and paused_until is None and "matching_paused_until" not in f.errors:
         f.errors["matching_paused_until"] = "Say until when you would like to pause."
     profile = ProfileInput(
-        name=f.text("name", "Name", 120, required=True),
+        name=f.text("name", "Name", 120, required=True, is_name=True),
         pronouns=f.text("pronouns", "Pronouns", 40) or None,
         organisation=f.text("organisation", "Organisation", 160),
         sector=f.choice("sector", "Sector", SECTORS, None),

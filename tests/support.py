@@ -222,3 +222,46 @@ def gexf_problems(data: bytes) -> list[str]:
 
     schema = xmlschema.XMLSchema10(GEXF_SCHEMA)
     return [f"{e.path}: {e.reason}" for e in schema.iter_errors(io.BytesIO(data), use_location_hints=False)]
+
+
+def unisolated_text(page: str, member_text: str) -> list[str]:
+    """The places in an HTML page where text matching `member_text` (a regex) is not isolated from
+    the page's own text around it: not in a <bdi>, an element with a dir attribute or a form
+    control, or, in the <title>, not between U+2068 and U+2069 (as tests/e2e/test_xss.py checks
+    in a browser)."""
+    from html.parser import HTMLParser
+
+    pattern = re.compile(member_text)
+    void = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    isolating = {"bdi", "textarea", "option"}
+
+    class Check(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.open: list[tuple[str, bool]] = []  # (tag, isolates)
+            self.problems: list[str] = []
+
+        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+            if tag not in void:
+                isolates = tag in isolating or (any(name == "dir" for name, _ in attrs) and tag not in ("html", "body", "main"))
+                self.open.append((tag, isolates))
+
+        def handle_endtag(self, tag):  # noqa: ANN001
+            for i in range(len(self.open) - 1, -1, -1):
+                if self.open[i][0] == tag:
+                    del self.open[i:]
+                    break
+
+        def handle_data(self, data):  # noqa: ANN001
+            if self.open and self.open[-1][0] == "title":
+                data = re.sub("\u2068[^\u2068\u2069]*\u2069", "", data)
+                isolated = False
+            else:
+                isolated = any(isolates for _, isolates in self.open)
+            if pattern.search(data) and not isolated:
+                self.problems.append(f"in <{'><'.join(t for t, _ in self.open[-3:])}>: {data.strip()[:60]!r}")
+
+    check = Check()
+    check.feed(page)
+    check.close()
+    return check.problems

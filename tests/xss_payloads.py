@@ -11,7 +11,8 @@ quotes), element breakouts (textarea, title, script, style, noscript, comments),
 iframes with srcdoc and javascript:/data: sources, object/embed, javascript:, vbscript: and data:
 URLs in HTML and in Markdown (inline, reference and autolinks, entity and case variants), CSS
 expression/url()/@import, meta refresh and base, forms and formaction, mXSS-style nested tags,
-Jinja/JS/Angular template injection, Unicode (fullwidth), URL- and entity-encoded variants.
+Jinja/JS/Angular template injection, Unicode (fullwidth), URL- and entity-encoded variants, and
+bidi controls (which run nothing but, left open, reverse the page's text after them).
 """
 
 from __future__ import annotations
@@ -126,7 +127,15 @@ _TEMPLATES: tuple[str, ...] = (
     # The one data: link the Markdown parser itself lets through (it allows data:image/png): an
     # image cannot run script, but such a link must still never reach a page; nh3 removes it.
     "[click](data:image/png;base64,@DATA@)",
+    # --- bidi controls: they run no script, but one left open reverses or reorders the text after
+    # it on every page that shows it ("(yeht/eh)" reads "(he/they)"). Pages isolate what members
+    # write (<bdi>, dir="auto"), and names lose these characters at the form.
+    "\u202e(yeht/eh) __xss(§) an override left open",
+    "\u2067__xss(§) an isolate left open \u202b and an embedding",
 )
+
+#: Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the marks U+200E/U+200F.
+BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def _build() -> tuple[Payload, ...]:

@@ -33,12 +33,16 @@
     });
   }
 
+  // Member-written text between FSI and PDI, so that its direction, or a bidi control it leaves
+  // open, cannot reorder the rest of the sentence (as <bdi> does in the pages).
+  function isolated(text) { return "\u2068" + String(text).replace(/[\u2066-\u2069]/g, "") + "\u2069"; }
+
   function describe(data) {
-    var parts = [data.label];
+    var parts = [isolated(data.label)];
     if (data.sector) { parts.push(data.sector); }
     if (data.nation) { parts.push(data.nation); }
     parts.push("met " + data.degree + (data.degree === 1 ? " person" : " people"));
-    if (data.interests && data.interests.length) { parts.push("interested in " + data.interests.join(", ")); }
+    if (data.interests && data.interests.length) { parts.push("interested in " + data.interests.map(isolated).join(", ")); }
     return parts.join(" · ");
   }
 

@@ -89,6 +89,29 @@ async () => {
 }
 """
 
+# Member-written text (every payload, as text, shows "__xss(" or a bidi control) must sit in an
+# element that isolates it from the page's own text around it: a <bdi>, an element with a dir
+# attribute, or a form control, which lays out its own text. The page's title cannot hold elements:
+# there it must be between U+2068 and U+2069 (FSI ... PDI), which isolate plain text.
+ISOLATION_CHECK = r"""
+() => {
+  const member = /__xss\(|[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+  const outsideIsolates = (text) => text.replace(/\u2068[^\u2068\u2069]*\u2069/g, "");
+  const bad = [];
+  if (member.test(outsideIsolates(document.title))) bad.push("the title does not isolate: " + document.title.slice(0, 80));
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!member.test(node.data)) continue;
+    const isolate = node.parentElement.closest("bdi, [dir], textarea, option");
+    if (!isolate || ["html", "body", "main"].includes(isolate.localName)) {
+      bad.push("not isolated in <" + node.parentElement.localName + " class=" + node.parentElement.className + ">: "
+               + JSON.stringify(node.data.slice(0, 60)));
+    }
+  }
+  return bad;
+}
+"""
+
 
 @dataclass
 class Seeded:
@@ -346,7 +369,8 @@ class Persona:
 
     def check(self, what: str) -> list[str]:
         self.page.wait_for_load_state("load")
-        return [f"[{self.who}] {what}: {problem}" for problem in self.page.evaluate(DOM_CHECK)]
+        found = self.page.evaluate(DOM_CHECK) + self.page.evaluate(ISOLATION_CHECK)
+        return [f"[{self.who}] {what}: {problem}" for problem in found]
 
     def visit(self, path: str, status: int = 200) -> list[str]:
         self.allowed_status = {status} if status >= 400 else set()

@@ -121,7 +121,7 @@ async def test_an_existing_member_is_found_by_verified_email_ignoring_case_and_s
     member = await make_member(db, email="mixed.case@example.org", name="Morgan")
     response = await sign_in_at_provider(client, "mixed-case")
     assert response.status_code == 303 and response.headers["location"].startswith("/?")
-    assert "Hello, Morgan" in (await client.get("/")).text
+    assert "Hello, <bdi>Morgan</bdi>" in (await client.get("/")).text
     assert [m.id for m in await members(db)] == [member.id]
     link = await db.scalar(select(OidcIdentity))
     assert (link.member_id, link.issuer, link.subject) == (member.id, settings.oidc_issuer, "mixed-case")
@@ -138,7 +138,7 @@ async def test_a_linked_member_is_found_by_their_provider_account_even_after_cha
     client.cookies.clear()
     response = await sign_in_at_provider(client, "oidc-user")
     assert response.status_code == 303
-    assert "Hello, Orla" in (await client.get("/")).text
+    assert "Hello, <bdi>Orla</bdi>" in (await client.get("/")).text
     assert len(await members(db)) == 1
 
 
@@ -229,7 +229,7 @@ async def test_signing_in_replaces_a_cookie_set_beforehand_session_fixation(clie
     assert await db.scalar(select(WebSession).where(WebSession.id_hash == auth.digest(planted))) is None
     async with browser_like_client(client.app) as attacker:
         attacker.cookies.set(settings.session_cookie, planted, domain="testserver.local")
-        assert "Hello, Orla" not in (await attacker.get("/")).text
+        assert "Hello, <bdi>Orla</bdi>" not in (await attacker.get("/")).text
 
 
 async def test_two_first_sign_ins_at_once_make_one_member_and_one_link(settings, clock, db):

@@ -7,7 +7,7 @@ import unicodedata
 from sqlalchemy import select
 
 from hub.models import Tag
-from tests.support import make_member, reload_member, sign_in_as
+from tests.support import make_member, reload_member, sign_in_as, unisolated_text
 
 FULL_PROFILE = {
     "name": "Aisha Khan", "pronouns": "she/her", "organisation": "Riverside Carers Network",
@@ -171,3 +171,28 @@ async def test_interests_differing_in_accents_or_unicode_form_are_one_tag_with_t
     assert sorted(t.label for t in (await reload_member(db, second.id)).interests) == sorted(labels)
     found = (await client.get("/api/members", params={"tag": "CAFE"})).json()["items"]
     assert sorted(m["id"] for m in found) == [first.id, second.id]
+
+
+async def test_bidi_controls_leave_names_and_everything_members_write_is_isolated_on_pages(client, db, settings, clock):
+    """An override left open (U+202E) in a name reversed the text after it on every page that showed
+    it: "(yeht/eh)" for "(he/they)". Names lose bidi controls at the form; pages isolate the rest."""
+    me = await make_member(db, interests=[])
+    csrf = await sign_in_as(client, db, settings, me, clock())
+    rlo, rli = "\u202e", "\u2067"
+    typed = {
+        **FULL_PROFILE, "name": f"Ana{rlo} (yeht/eh) \u200f{rli}Jones\u2069", "pronouns": f"{rlo}yeht/eh",
+        "organisation": f"{rli}Riverside{rlo} trust", "region": f"{rlo}Cardiff", "bio": f"{rlo}I help **carers**.",
+        "links": f"{rlo}Site: https://example.org/carers", "_csrf": csrf,
+    }
+    assert (await client.post("/profile", data=typed)).status_code == 303
+    saved = await reload_member(db, me.id)
+    assert saved.name == "Ana (yeht/eh) Jones"  # every bidi control gone, and nothing else
+    assert (saved.pronouns, saved.organisation) == (f"{rlo}yeht/eh", f"{rli}Riverside{rlo} trust")
+    offer = await client.post("/offers", data={"title": f"{rlo}Kumu clinics", "description": f"{rlo}Bring a map",
+                                              "tags": "kumu", "_csrf": csrf})
+    assert offer.status_code == 303
+    member_text = "[\u202a-\u202e\u2066-\u2069]|Ana|yeht|Riverside|Cardiff|carers|Kumu clinics|Bring a map"
+    for path in (f"/members/{me.id}", "/members", "/", "/profile"):
+        page = await client.get(path)
+        assert page.status_code == 200
+        assert unisolated_text(page.text, member_text) == [], path

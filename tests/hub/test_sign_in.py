@@ -46,7 +46,7 @@ async def test_member_receives_a_sign_in_link_by_smtp_and_signing_in_opens_their
     response = await sign_in(client, app, settings, inbox, "ruth@example.org")
     assert response.status_code == 303
     home = await client.get("/")
-    assert "Hello, Ruth" in home.text
+    assert "Hello, <bdi>Ruth</bdi>" in home.text
     mail = inbox.to("ruth@example.org")[0]
     assert mail["Message-ID"] and mail["Auto-Submitted"] == "auto-generated"
     assert "15 minutes" in text_of(mail)
@@ -114,10 +114,10 @@ async def test_sign_out_everywhere_ends_every_session_of_that_member(client, app
     other_replica = create_app(settings, clock=clock)
     async with browser_like_client(other_replica) as laptop:
         await sign_in(laptop, other_replica, settings, inbox, "mo@example.org")
-        assert "Hello, Mo" in (await laptop.get("/")).text
+        assert "Hello, <bdi>Mo</bdi>" in (await laptop.get("/")).text
         home = await client.get("/")
         await client.post("/sign-out-everywhere", data={"_csrf": csrf_from(home.text)})
-        assert "Hello, Mo" not in (await laptop.get("/")).text
+        assert "Hello, <bdi>Mo</bdi>" not in (await laptop.get("/")).text
     assert (await db.scalars(select(WebSession))).all() == []
 
 

@@ -503,7 +503,7 @@ async def test_ask_first_members_are_asked_and_no_address_is_shared_before_both_
     assert form.status_code == 200 and 'value="yes" checked' in form.text
     token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
     done = await client.post("/introductions/consent", data={"token": token, "answer": "yes", "_csrf": csrf})
-    assert done.status_code == 200 and "as soon as Hugo Helper has agreed" in done.text
+    assert done.status_code == 200 and "as soon as <bdi>Hugo Helper</bdi> has agreed" in done.text
     await deliver(factory, settings, clock)
     assert inbox.messages == []  # nothing shared while the helper has not agreed
 
@@ -757,7 +757,7 @@ async def test_bulk_approval_approves_each_and_records_who_and_when(db, client, 
         (ids[0], "bulk_approve", weaver.id, clock()), (ids[1], "bulk_approve", weaver.id, clock())]
     assert [p.id for p in await pending(db)] == [ids[2]]
     log = await client.get("/weaving/introductions")
-    assert log.text.count("Wren Weaver</td>") == 2 and "approved (in bulk) the suggestion of" in log.text
+    assert log.text.count("<bdi>Wren Weaver</bdi></td>") == 2 and "approved (in bulk) the suggestion of" in log.text
 
 
 async def test_the_queue_shows_past_contact_between_the_two(db, client, settings, clock, factory):
@@ -787,7 +787,7 @@ async def test_a_member_sees_people_who_could_help_and_requests_an_introduction(
     assert (await client.post(f"/asks/{ask.id}/helpers/{hidden.id}", data={"_csrf": csrf})).status_code == 404
     response = await client.post(f"/asks/{ask.id}/helpers/{helper.id}", data={"_csrf": csrf})
     assert response.status_code == 303
-    assert "Hugo Helper: waiting for a network weaver" in (await client.get(f"/asks/{ask.id}/helpers")).text
+    assert "<bdi>Hugo Helper</bdi>: waiting for a network weaver" in (await client.get(f"/asks/{ask.id}/helpers")).text
     (s,) = await pending(db)
     assert (s.source, s.a_id, s.b_id, s.requested_by_id, s.ask_id) == ("self_service", asker.id, helper.id, asker.id, ask.id)
     # it reaches the weavers' queue, and the requester's consent is already given
