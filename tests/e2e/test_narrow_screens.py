@@ -148,7 +148,8 @@ def test_no_page_of_any_role_is_wider_than_a_phone_and_axe_finds_nothing(browser
             try:
                 for path in paths:
                     response = page.goto(path)
-                    assert response is not None and response.status == 200, f"{role} {path}: {response and response.status}"
+                    status = response.status if response is not None else None
+                    assert status == 200, f"{role} {path}: {status}"
                     wide = page.evaluate("() => document.documentElement.scrollWidth")
                     if wide > width:
                         culprits = page.evaluate(
@@ -193,7 +194,7 @@ def test_on_a_phone_the_menu_opens_with_the_keyboard_and_on_a_wide_screen_the_li
         expect(events).to_be_visible()
         if os.environ.get("HUB_SHOTS"):
             page.screenshot(path=f"{os.environ['HUB_SHOTS']}/{role}-menu-open-{PHONE}.png")
-        # The open menu pushes the page down rather than covering it, within the phone's width.
+        # Open, the menu stays within the phone's width.
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE
         page.keyboard.press("Tab")  # the first link in the menu
         expect(nav.get_by_role("link", name="Find people")).to_be_focused()
@@ -209,10 +210,15 @@ def test_on_a_phone_the_menu_opens_with_the_keyboard_and_on_a_wide_screen_the_li
         expect(events).to_be_hidden()
 
         page.set_viewport_size({"width": DESKTOP, "height": 844})
+        page.goto("/")
         expect(menu).to_be_hidden()
         expect(events).to_be_visible()
-        events.focus()
-        expect(events).to_be_focused()  # reachable by the keyboard without opening anything
+        find_people = nav.get_by_role("link", name="Find people")
+        for _ in range(4):  # the skip link, the hub's name, then straight to the links: nothing to open
+            page.keyboard.press("Tab")
+            if find_people.evaluate("e => e === document.activeElement"):
+                break
+        expect(find_people).to_be_focused()
     finally:
         context.close()
 
@@ -223,7 +229,8 @@ def test_the_menu_works_without_javascript(browser, seeded_hub):
     settings, seeded = seeded_hub
     context = browser.new_context(base_url=settings.base_url, viewport={"width": PHONE, "height": 844},
                                   java_script_enabled=False)
-    context.add_cookies([{"name": settings.session_cookie, "value": seeded["cookies"]["member"], "url": settings.base_url}])
+    cookie = seeded["cookies"]["member"]
+    context.add_cookies([{"name": settings.session_cookie, "value": cookie, "url": settings.base_url}])
     page = context.new_page()
     try:
         page.goto("/")
