@@ -196,5 +196,6 @@ async def test_an_unclear_hosting_answer_changes_nothing(client, db, settings, c
     csrf = await sign_in_as(client, db, settings, weaver, clock())
     response = await client.post(f"/admin/members/{host.id}/host-events", data={"allow": "maybe", "_csrf": csrf})
     assert response.status_code == 422
-    assert (await client.post("/admin/members/999999/host-events", data={"allow": "yes", "_csrf": csrf})).status_code == 404
+    nobody = await client.post("/admin/members/999999/host-events", data={"allow": "yes", "_csrf": csrf})
+    assert nobody.status_code == 404
     assert (await reload_member(db, host.id)).may_host_events is False

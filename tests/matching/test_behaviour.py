@@ -184,8 +184,8 @@ def test_group_reasons_name_the_person_apart_and_quote_only_real_overlap():
                member("h1", interests=["Wellbeing", "Staff morale"], org="B"),
                member("h2", offers=[("o1", "I run groups that people come back to: more fun, less lecture")], org="C")]
     (group,) = form_groups({"members": members}, 3, 3)
-    assert group.why[0] == GroupReason("p1", "brings the challenge 'How do we get more people to come along to our groups?'")
-    assert group.reasons[0] == "p1 brings the challenge 'How do we get more people to come along to our groups?'"
+    challenge = "brings the challenge 'How do we get more people to come along to our groups?'"
+    assert group.why[0] == GroupReason("p1", challenge) and group.reasons[0] == f"p1 {challenge}"
     about_helpers = [r for r in group.why if r.member in ("h1", "h2")]
     assert all("'more'" not in r.text and "wellbeing" not in r.text for r in about_helpers), about_helpers
     assert [r.member for r in group.why if r.member is None] == [None]  # "mixes 3 organisations"
