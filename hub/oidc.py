@@ -47,6 +47,20 @@ with warnings.catch_warnings():
 
 log = logging.getLogger("hub.oidc")
 
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """authlib's client is built on the httpx2 package when that is installed (another library may
+    bring it) and on plain httpx otherwise; a provider that cannot be reached raises either's error."""
+    try:
+        import httpx2
+    except ImportError:
+        return (httpx.HTTPError,)
+    return (httpx.HTTPError, httpx2.HTTPError)
+
+
+#: What the token exchange raises when the provider cannot be reached, whichever httpx authlib uses.
+TRANSPORT_ERRORS = _transport_errors()
+
 FLOW_MINUTES = 10
 SCOPE = "openid email profile"
 CALLBACK_PATH = "/sign-in/oidc/callback"
@@ -322,7 +336,7 @@ async def finish(
         raise OidcProblem(
             f"Your organisation's sign-in service would not confirm this sign-in ({exc.error}). {START_AGAIN}"
         ) from exc
-    except (httpx.HTTPError, ValueError) as exc:
+    except (*TRANSPORT_ERRORS, ValueError) as exc:
         log.warning("token exchange failed: %s", exc)
         raise ProviderUnavailable(
             "We could not reach your organisation's sign-in service. Please try again later, or use an email link."
