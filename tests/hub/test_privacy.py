@@ -206,8 +206,8 @@ async def test_weavers_see_a_deleted_member_as_a_former_member_without_a_link(db
     await sign_in_as(client, db, settings, weaver, clock())
     page = await client.get("/weaving/introductions")
     assert page.status_code == 200
-    assert "<td>A former member and <a href=\"/members/%d\">Bob Stayer</a></td>" % bob.id in page.text
-    assert "<td><a href=\"/members/%d\">Bob Stayer</a> and A former member</td>" % bob.id in page.text
+    assert "<td>A former member and <a href=\"/members/%d\"><bdi>Bob Stayer</bdi></a></td>" % bob.id in page.text
+    assert "<td><a href=\"/members/%d\"><bdi>Bob Stayer</bdi></a> and A former member</td>" % bob.id in page.text
     assert f'href="/members/{alice.id}"' not in page.text and "New member" not in page.text
     timebank_page = await client.get("/weaving/timebank")
     assert "A former member" in timebank_page.text and "New member" not in timebank_page.text
