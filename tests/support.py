@@ -265,3 +265,9 @@ def unisolated_text(page: str, member_text: str) -> list[str]:
     check.feed(page)
     check.close()
     return check.problems
+
+
+def as_read(page: str) -> str:
+    """A page's HTML without the <bdi> isolation around member-written text, so a test can look for
+    a sentence as a person reads it ("Hugo Helper said 1.5 hours")."""
+    return re.sub(r"</?bdi>", "", page)

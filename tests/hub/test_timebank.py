@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from hub import timebank
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import Exchange, Introduction, LedgerEntry
-from tests.support import fresh, make_member, sign_in_as
+from tests.support import as_read, fresh, make_member, sign_in_as
 
 
 async def test_every_exchange_is_two_entries_that_sum_to_zero(db, clock):
@@ -124,7 +124,7 @@ async def test_the_giver_confirms_or_declines_on_their_timebank_page(client, db,
                                                     "_csrf": csrf})
     assert recorded.status_code == 303 and recorded.headers["location"] == "/timebank?notice=transfer-recorded"
     page = await client.get(recorded.headers["location"])
-    assert "once the person who gave them confirms" in page.text and "waiting for Gil Giver to confirm" in page.text
+    assert "once the person who gave them confirms" in page.text and "waiting for Gil Giver to confirm" in as_read(page.text)
     (transfer,) = (await (await fresh(db)).scalars(select(Exchange))).all()
     assert transfer.status == "pending" and await timebank.balances(db) == {}
     # Neither the receiver nor anyone else can confirm it.
@@ -136,7 +136,7 @@ async def test_the_giver_confirms_or_declines_on_their_timebank_page(client, db,
     csrf = await sign_in_as(client, db, settings, giver, clock())
     page = await client.get("/timebank")
     assert "<h2>Hours waiting for your confirmation</h2>" in page.text
-    assert "Rosa Receiver recorded that you gave them 1.5 hours on 23 November 2026: “Mapping”." in page.text
+    assert "Rosa Receiver recorded that you gave them 1.5 hours on 23 November 2026: “Mapping”." in as_read(page.text)
     assert f'action="/timebank/transfers/{transfer.id}/confirm"' in page.text
     assert f'formaction="/timebank/transfers/{transfer.id}/decline"' in page.text
     confirmed = await client.post(f"/timebank/transfers/{transfer.id}/confirm", data={"_csrf": csrf})
